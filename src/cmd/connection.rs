@@ -1,0 +1,80 @@
+//! Connection commands: PING, ECHO, QUIT, SELECT, and the commands that change what the
+//! connection is (HELLO, AUTH, RESET, CLIENT).
+
+use super::errors::{self, CmdError};
+use super::table::*;
+use super::{Args, Ctx};
+use crate::handler;
+use crate::resp::Reply;
+
+pub const COMMANDS: &[Command] = &[
+    Command::new(
+        "ping",
+        -1,
+        FAST,
+        (0, 0, 0),
+        "connection",
+        "Returns the server's liveliness response.",
+        handler!(ping),
+    ),
+    Command::new(
+        "echo",
+        2,
+        FAST,
+        (0, 0, 0),
+        "connection",
+        "Returns the given string.",
+        handler!(echo),
+    ),
+    Command::new(
+        "quit",
+        -1,
+        ALLOW_BUSY | NO_AUTH | FAST,
+        (0, 0, 0),
+        "connection",
+        "Closes the connection.",
+        handler!(quit),
+    ),
+    Command::new(
+        "select",
+        2,
+        LOADING | STALE | FAST,
+        (0, 0, 0),
+        "connection",
+        "Changes the selected database.",
+        handler!(select),
+    ),
+];
+
+/// PING [message]
+async fn ping(_ctx: &mut Ctx, mut args: Args) -> CmdResult {
+    match args.remaining() {
+        0 => Ok(Reply::status("PONG")),
+        1 => Ok(Reply::Bulk(args.next_bytes()?)),
+        _ => Err(errors::wrong_arity("ping")),
+    }
+}
+
+/// ECHO message
+async fn echo(_ctx: &mut Ctx, mut args: Args) -> CmdResult {
+    Ok(Reply::Bulk(args.next_bytes()?))
+}
+
+/// QUIT
+async fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    ctx.close_after_reply = true;
+    Ok(Reply::ok())
+}
+
+/// SELECT index
+async fn select(ctx: &mut Ctx, mut args: Args) -> CmdResult {
+    let db = args
+        .next_i64()
+        .map_err(|_| CmdError::from(errors::NOT_INTEGER))?;
+    if db < 0 || db >= ctx.state.config.databases as i64 {
+        return Err(errors::DB_INDEX.into());
+    }
+    ctx.db = db as i32;
+    ctx.client.update(|d| d.db = db as i32);
+    Ok(Reply::ok())
+}

@@ -1,0 +1,60 @@
+//! Error replies, worded byte for byte as Redis 7.0 words them, in one place so every command says
+//! the same thing the same way.
+
+use std::borrow::Cow;
+
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const SYNTAX: &str = "ERR syntax error";
+pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+pub const DB_INDEX: &str = "ERR DB index is out of range";
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+pub const OUT_OF_RANGE: &str = "ERR value is out of range, must be positive";
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+pub const NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
+pub const BIT_VALUE: &str = "ERR bit is not an integer or out of range";
+
+/// An error reply: the whole text, starting with its code (`ERR`, `WRONGTYPE`, ...).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct CmdError(pub Cow<'static, str>);
+
+impl CmdError {
+    pub fn msg(text: impl Into<Cow<'static, str>>) -> CmdError {
+        CmdError(text.into())
+    }
+}
+
+impl From<&'static str> for CmdError {
+    fn from(text: &'static str) -> CmdError {
+        CmdError(Cow::Borrowed(text))
+    }
+}
+
+/// "ERR wrong number of arguments for 'get' command".
+pub fn wrong_arity(full_name: &str) -> CmdError {
+    CmdError::msg(format!(
+        "ERR wrong number of arguments for '{full_name}' command"
+    ))
+}
+
+/// "ERR invalid expire time in 'set' command".
+pub fn invalid_expire(name: &str) -> CmdError {
+    CmdError::msg(format!("ERR invalid expire time in '{name}' command"))
+}
+
+/// Redis turns newlines in error texts into spaces so the reply stays one line.
+pub fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// Text of an argument as Redis prints it with `%s`: up to the first NUL, lossy UTF-8.
+pub fn c_str(arg: &[u8]) -> String {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    String::from_utf8_lossy(&arg[..end]).into_owned()
+}

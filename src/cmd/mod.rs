@@ -1,0 +1,135 @@
+//! Commands: the table, argument parsing, and one handler module per Redis type or area.
+//!
+//! `execute` is the whole dispatch: look the command up in the table, check arity and
+//! authentication the way Redis orders those checks, then run the handler. Handlers return a
+//! `Reply` (or a `CmdError`, which becomes an error reply) and never touch the socket, so MULTI,
+//! scripts and unit tests can all call them.
+
+pub mod args;
+pub mod errors;
+pub mod table;
+
+pub mod connection;
+pub mod keys;
+pub mod server;
+pub mod strings;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+pub use args::Args;
+pub use errors::CmdError;
+pub use table::{CmdResult, Command, Handler, HandlerFuture};
+
+use crate::resp::{Protocol, Reply};
+use crate::state::{ClientInfo, State};
+use crate::store::Store;
+
+/// Every command group's table.
+pub const GROUPS: &[&[Command]] = &[
+    connection::COMMANDS,
+    server::COMMANDS,
+    strings::COMMANDS,
+    keys::COMMANDS,
+];
+
+/// What a handler may see and change: the server's shared state, the store, and its connection.
+pub struct Ctx {
+    pub state: Arc<State>,
+    pub store: Store,
+    pub client: Arc<ClientInfo>,
+    /// The selected database.
+    pub db: i32,
+    pub protocol: Protocol,
+    pub authenticated: bool,
+    /// Set by QUIT: close after this reply is written.
+    pub close_after_reply: bool,
+}
+
+impl Ctx {
+    pub fn new(state: Arc<State>, client: Arc<ClientInfo>) -> Ctx {
+        let authenticated = state.config.requirepass.is_none();
+        Ctx {
+            store: state.store.clone(),
+            state,
+            client,
+            db: 0,
+            protocol: Protocol::Resp2,
+            authenticated,
+            close_after_reply: false,
+        }
+    }
+}
+
+/// Runs one request and returns its reply; errors of every kind come back as error replies.
+pub async fn execute(ctx: &mut Ctx, argv: Vec<Bytes>) -> Reply {
+    match dispatch(ctx, argv).await {
+        Ok(reply) => reply,
+        Err(e) => Reply::Error(e.0),
+    }
+}
+
+async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
+    let (cmd, start) = resolve(&argv)?;
+    if !cmd.arity_ok(argv.len()) {
+        return Err(errors::wrong_arity(cmd.name));
+    }
+    if !ctx.authenticated && !cmd.has(table::NO_AUTH) {
+        return Err(errors::NOAUTH.into());
+    }
+    ctx.client.set_last_command(cmd.name);
+    ctx.state
+        .stats
+        .commands_processed
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (cmd.handler)(ctx, Args::new(argv, start)).await
+}
+
+/// Finds the table entry for a request: the command, or its subcommand for container commands.
+/// Returns the entry and the index of its first argument.
+pub fn resolve(argv: &[Bytes]) -> Result<(&'static Command, usize), CmdError> {
+    let name = &argv[0];
+    let Some(cmd) = table::lookup(name) else {
+        return Err(unknown_command(argv));
+    };
+    if cmd.subcommands.is_empty() || argv.len() < 2 {
+        return Ok((cmd, 1));
+    }
+    match table::lookup_sub(cmd, &argv[1]) {
+        Some(sub) => Ok((sub, 2)),
+        None => Err(CmdError::msg(errors::one_line(&format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            truncate(&errors::c_str(&argv[1]), 128),
+            errors::c_str(name).to_ascii_uppercase()
+        )))),
+    }
+}
+
+/// Redis's "unknown command" text, with up to 128 characters of the arguments quoted.
+fn unknown_command(argv: &[Bytes]) -> CmdError {
+    let mut args = String::new();
+    for arg in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push_str(&format!("'{}' ", truncate(&errors::c_str(arg), room)));
+    }
+    CmdError::msg(errors::one_line(&format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncate(&errors::c_str(&argv[0]), 128),
+        args
+    )))
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

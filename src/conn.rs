@@ -1,0 +1,101 @@
+//! One client connection: owns the socket and its buffers.
+//!
+//! Every read is followed by parsing every complete request in the buffer, running them in order,
+//! and writing all their replies with one write: a pipeline costs one flush, and the commands of
+//! a connection take effect in the order they were sent.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+use crate::cmd::{self, Ctx};
+use crate::resp::parse::DEFAULT_MAX_BULK;
+use crate::resp::{Parsed, Parser, Reply};
+use crate::state::State;
+
+pub async fn serve(stream: TcpStream, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
+    let (Ok(addr), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
+        return;
+    };
+    let _ = stream.set_nodelay(true);
+    let client = state.register_client(addr, local);
+    let id = client.id;
+    let mut ctx = Ctx::new(state.clone(), client);
+    if let Err(e) = run(stream, &mut ctx, &mut shutdown).await {
+        tracing::debug!("client {id} ({addr}): {e}");
+    }
+    state.unregister_client(id);
+}
+
+async fn run(
+    mut stream: TcpStream,
+    ctx: &mut Ctx,
+    shutdown: &mut watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let mut input = BytesMut::with_capacity(16 * 1024);
+    let mut output = BytesMut::with_capacity(16 * 1024);
+    let mut parser = Parser::new(DEFAULT_MAX_BULK);
+    loop {
+        let mut close = false;
+        loop {
+            parser.auth_required = !ctx.authenticated;
+            match parser.next(&mut input) {
+                Parsed::Command(argv) => {
+                    let log = tracing::enabled!(tracing::Level::DEBUG).then(|| describe(&argv));
+                    let reply = cmd::execute(ctx, argv).await;
+                    if let Some(request) = log {
+                        tracing::debug!("client {}: {} -> {:?}", ctx.client.id, request, reply);
+                    }
+                    reply.encode(ctx.protocol, &mut output);
+                    if ctx.close_after_reply {
+                        close = true;
+                        break;
+                    }
+                }
+                Parsed::Incomplete => break,
+                Parsed::Error(text) => {
+                    tracing::debug!("client {}: {text}; closing", ctx.client.id);
+                    Reply::Error(text.into()).encode(ctx.protocol, &mut output);
+                    close = true;
+                    break;
+                }
+            }
+        }
+        if !output.is_empty() {
+            stream.write_all(&output).await?;
+            output.clear();
+        }
+        if close {
+            return stream.shutdown().await;
+        }
+        tokio::select! {
+            read = stream.read_buf(&mut input) => {
+                if read? == 0 {
+                    return Ok(());
+                }
+            }
+            _ = shutdown.changed() => return Ok(()),
+        }
+    }
+}
+
+/// A request as the debug log shows it, with AUTH's arguments redacted.
+fn describe(argv: &[Bytes]) -> String {
+    let secret = argv[0].eq_ignore_ascii_case(b"auth")
+        || argv[0].eq_ignore_ascii_case(b"hello")
+        || (argv.len() > 2
+            && argv[0].eq_ignore_ascii_case(b"config")
+            && argv[2].eq_ignore_ascii_case(b"requirepass"));
+    let shown = if secret { &argv[..1] } else { argv };
+    let mut text: Vec<String> = shown
+        .iter()
+        .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+        .collect();
+    if secret && argv.len() > 1 {
+        text.push("(arguments redacted)".into());
+    }
+    text.join(" ")
+}

@@ -1,0 +1,106 @@
+//! pgredis: a Redis 7.0 server that keeps every byte in PostgreSQL.
+//!
+//! # Layout
+//!
+//! A request travels top to bottom, and each layer knows only the one below it:
+//!
+//! - `server`: the accept loop and graceful shutdown.
+//! - `conn`: one connection; reads, parses every complete request, runs them in order, and
+//!   writes all replies with one flush.
+//! - `resp`: the protocol, without I/O: request parsing and reply encoding (RESP2 and RESP3).
+//! - `cmd`: the command table (`cmd::table`), argument parsing (`cmd::args`), the shared error
+//!   texts (`cmd::errors`), and one handler module per Redis type or area.
+//! - `store`: the SQL, one module per Redis type; schema and server-side functions live in
+//!   `migrations/`.
+//! - `embedded`: the private PostgreSQL cluster used when no database URL is given.
+//! - `state`: what connections of one instance share (configuration, clients, counters). No data:
+//!   every key lives in PostgreSQL, so instances can come and go.
+
+pub mod cmd;
+pub mod config;
+pub mod conn;
+pub mod embedded;
+pub mod glob;
+pub mod numbers;
+pub mod resp;
+pub mod server;
+pub mod state;
+pub mod store;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use config::Config;
+use state::State;
+use store::Store;
+
+/// Starts everything `pgredis server` runs, and returns after a clean shutdown.
+pub fn run(config: Config) -> anyhow::Result<()> {
+    let embedded = match &config.database {
+        Some(_) => None,
+        None => Some(embedded::Embedded::start(&config.dir)?),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let result = runtime.block_on(serve(config, embedded.as_ref()));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    if let Some(pg) = embedded {
+        pg.stop();
+    }
+    result
+}
+
+async fn serve(config: Config, embedded: Option<&embedded::Embedded>) -> anyhow::Result<()> {
+    let (conn_str, location) = match (&config.database, embedded) {
+        (Some(url), _) => (url.clone(), redact_url(url)),
+        (None, Some(pg)) => (
+            pg.conn_str(),
+            format!("embedded cluster in {}", pg.data_dir().display()),
+        ),
+        (None, None) => unreachable!("no database and no embedded cluster"),
+    };
+    let store = Store::new(&conn_str, config.pool_size)?;
+    store::migrate::run(&store)
+        .await
+        .with_context(|| format!("preparing the schema in {location}"))?;
+    tokio::spawn(store::sweeper::run(store.clone()));
+    let listener = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
+        .await
+        .with_context(|| format!("listening on {}:{}", config.bind, config.port))?;
+    tracing::info!(
+        "pgredis {} ready: listening on {}, data in PostgreSQL ({location})",
+        env!("CARGO_PKG_VERSION"),
+        listener.local_addr()?
+    );
+    let state = Arc::new(State::new(config, store, location));
+    server::run(listener, state).await
+}
+
+/// A connection URL without its password, for logs.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url
+            .split_whitespace()
+            .map(|kv| {
+                if kv.starts_with("password=") {
+                    "password=***"
+                } else {
+                    kv
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}

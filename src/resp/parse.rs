@@ -1,0 +1,334 @@
+//! Request parsing, resumable on partial input, with Redis 7.0's limits and protocol error texts.
+//!
+//! Redis accepts two request forms: multibulk (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`) and inline
+//! (`GET k\r\n`, split like a shell line). `Parser::next` takes one complete request off the front of
+//! the buffer, says it needs more bytes, or reports a protocol error whose text is Redis's own; the
+//! connection answers that error and closes, as Redis does.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::numbers::string2ll;
+
+/// Longest inline request, and longest count line, Redis accepts (PROTO_INLINE_MAX_SIZE).
+pub const INLINE_MAX: usize = 64 * 1024;
+/// Default `proto-max-bulk-len`.
+pub const DEFAULT_MAX_BULK: i64 = 512 * 1024 * 1024;
+
+/// What one call of `Parser::next` found at the front of the buffer.
+#[derive(Debug, PartialEq)]
+pub enum Parsed {
+    /// A complete request; empty requests (`*0`, blank lines) are skipped, never returned.
+    Command(Vec<Bytes>),
+    /// The buffer holds only part of a request; read more and call again.
+    Incomplete,
+    /// Redis's protocol error text (without the leading `-`); answer it and close the connection.
+    Error(String),
+}
+
+/// Parser state that survives between reads, so a large multibulk is not rescanned per read.
+#[derive(Debug)]
+pub struct Parser {
+    max_bulk: i64,
+    /// Remaining arguments of the multibulk being read, and those read so far.
+    pending: Option<(usize, Vec<Bytes>)>,
+    /// Set when a client authenticates; unauthenticated clients get tighter limits.
+    pub auth_required: bool,
+}
+
+impl Parser {
+    pub fn new(max_bulk: i64) -> Self {
+        Parser {
+            max_bulk,
+            pending: None,
+            auth_required: false,
+        }
+    }
+
+    /// Takes the next request off the front of `buf`.
+    pub fn next(&mut self, buf: &mut BytesMut) -> Parsed {
+        loop {
+            if self.pending.is_none() {
+                if buf.is_empty() {
+                    return Parsed::Incomplete;
+                }
+                if buf[0] != b'*' {
+                    match self.inline(buf) {
+                        Parsed::Command(args) if args.is_empty() => continue,
+                        other => return other,
+                    }
+                }
+                match self.multibulk_header(buf) {
+                    Ok(Some(0)) => continue,
+                    Ok(Some(n)) => self.pending = Some((n, Vec::with_capacity(n.min(1024)))),
+                    Ok(None) => return Parsed::Incomplete,
+                    Err(e) => return Parsed::Error(e),
+                }
+            }
+            return match self.bulks(buf) {
+                Ok(true) => {
+                    let (_, args) = self.pending.take().expect("pending multibulk");
+                    Parsed::Command(args)
+                }
+                Ok(false) => Parsed::Incomplete,
+                Err(e) => Parsed::Error(e),
+            };
+        }
+    }
+
+    /// Reads `*<count>\r\n`; `Ok(None)` when the line is not complete yet.
+    fn multibulk_header(&self, buf: &mut BytesMut) -> Result<Option<usize>, String> {
+        let Some(cr) = memchr(b'\r', buf) else {
+            if buf.len() > INLINE_MAX {
+                return Err("Protocol error: too big mbulk count string".into());
+            }
+            return Ok(None);
+        };
+        if cr + 2 > buf.len() {
+            return Ok(None);
+        }
+        let count = string2ll(&buf[1..cr]);
+        let count = match count {
+            Some(n) if n <= i32::MAX as i64 => n,
+            _ => return Err("Protocol error: invalid multibulk length".into()),
+        };
+        if count > 10 && self.auth_required {
+            return Err("Protocol error: unauthenticated multibulk length".into());
+        }
+        buf.advance(cr + 2);
+        Ok(Some(count.max(0) as usize))
+    }
+
+    /// Reads as many `$<len>\r\n<bytes>\r\n` arguments as the buffer holds; true when all are in.
+    fn bulks(&mut self, buf: &mut BytesMut) -> Result<bool, String> {
+        let (remaining, args) = self.pending.as_mut().expect("pending multibulk");
+        while *remaining > 0 {
+            let Some(cr) = memchr(b'\r', buf) else {
+                if buf.len() > INLINE_MAX {
+                    return Err("Protocol error: too big bulk count string".into());
+                }
+                return Ok(false);
+            };
+            if cr + 2 > buf.len() {
+                return Ok(false);
+            }
+            if buf[0] != b'$' {
+                return Err(format!(
+                    "Protocol error: expected '$', got '{}'",
+                    buf[0] as char
+                ));
+            }
+            let len = match string2ll(&buf[1..cr]) {
+                Some(n) if n >= 0 && n <= self.max_bulk => n as usize,
+                _ => return Err("Protocol error: invalid bulk length".into()),
+            };
+            if len > 16384 && self.auth_required {
+                return Err("Protocol error: unauthenticated bulk length".into());
+            }
+            // Like Redis, the two bytes after the payload are skipped unchecked.
+            if buf.len() < cr + 2 + len + 2 {
+                buf.reserve(cr + 2 + len + 2 - buf.len());
+                return Ok(false);
+            }
+            buf.advance(cr + 2);
+            args.push(buf.split_to(len).freeze());
+            buf.advance(2);
+            *remaining -= 1;
+        }
+        Ok(true)
+    }
+
+    /// Reads one inline request line; an empty argument list means a blank line.
+    fn inline(&self, buf: &mut BytesMut) -> Parsed {
+        let Some(nl) = memchr(b'\n', buf) else {
+            if buf.len() > INLINE_MAX {
+                return Parsed::Error("Protocol error: too big inline request".into());
+            }
+            return Parsed::Incomplete;
+        };
+        let end = if nl > 0 && buf[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        let line = buf.split_to(nl + 1);
+        match split_args(&line[..end]) {
+            Some(args) => Parsed::Command(args.into_iter().map(Bytes::from).collect()),
+            None => Parsed::Error("Protocol error: unbalanced quotes in request".into()),
+        }
+    }
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+/// Splits a line into arguments the way Redis's `sdssplitargs` does: blanks separate, double
+/// quotes understand `\xHH` and C escapes, single quotes understand only `\'`, and a closing quote
+/// must be followed by a blank. `None` means unbalanced quotes.
+pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut args = Vec::new();
+    let mut i = 0;
+    let is_space = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t' | 0x0b | 0x0c);
+    loop {
+        while i < line.len() && is_space(line[i]) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Some(args);
+        }
+        let mut current = Vec::new();
+        let mut in_double = false;
+        let mut in_single = false;
+        loop {
+            if in_double {
+                if i >= line.len() {
+                    return None;
+                }
+                let c = line[i];
+                if c == b'\\'
+                    && i + 3 < line.len()
+                    && line[i + 1] == b'x'
+                    && line[i + 2].is_ascii_hexdigit()
+                    && line[i + 3].is_ascii_hexdigit()
+                {
+                    current.push(hex(line[i + 2]) * 16 + hex(line[i + 3]));
+                    i += 3;
+                } else if c == b'\\' && i + 1 < line.len() {
+                    i += 1;
+                    current.push(match line[i] {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    if i + 1 < line.len() && !is_space(line[i + 1]) {
+                        return None;
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    current.push(c);
+                }
+            } else if in_single {
+                if i >= line.len() {
+                    return None;
+                }
+                let c = line[i];
+                if c == b'\\' && i + 1 < line.len() && line[i + 1] == b'\'' {
+                    i += 1;
+                    current.push(b'\'');
+                } else if c == b'\'' {
+                    if i + 1 < line.len() && !is_space(line[i + 1]) {
+                        return None;
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    current.push(c);
+                }
+            } else {
+                if i >= line.len() {
+                    break;
+                }
+                match line[i] {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
+                        i += 1;
+                        break;
+                    }
+                    b'"' => in_double = true,
+                    b'\'' => in_single = true,
+                    c => current.push(c),
+                }
+            }
+            i += 1;
+        }
+        args.push(current);
+    }
+}
+
+fn hex(c: u8) -> u8 {
+    (c as char).to_digit(16).unwrap_or(0) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Vec<Parsed> {
+        let mut p = Parser::new(DEFAULT_MAX_BULK);
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        loop {
+            match p.next(&mut buf) {
+                Parsed::Incomplete => break,
+                e @ Parsed::Error(_) => {
+                    out.push(e);
+                    break;
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn cmd(args: &[&[u8]]) -> Parsed {
+        Parsed::Command(args.iter().map(|a| Bytes::copy_from_slice(a)).collect())
+    }
+
+    #[test]
+    fn multibulk_and_inline() {
+        assert_eq!(
+            parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n"),
+            vec![cmd(&[b"GET", b"k"]), cmd(&[b"PING"])]
+        );
+        assert_eq!(
+            parse_all(b"set \"a\\x00b\" 'it\\'s'\n"),
+            vec![cmd(&[b"set", b"a\0b", b"it's"])]
+        );
+    }
+
+    #[test]
+    fn resumes_on_partial_input() {
+        let whole = b"*2\r\n$3\r\nGET\r\n$5\r\nhello\r\n";
+        let mut p = Parser::new(DEFAULT_MAX_BULK);
+        let mut buf = BytesMut::new();
+        for (i, b) in whole.iter().enumerate() {
+            buf.extend_from_slice(&[*b]);
+            let r = p.next(&mut buf);
+            if i + 1 < whole.len() {
+                assert_eq!(r, Parsed::Incomplete, "at byte {i}");
+            } else {
+                assert_eq!(r, cmd(&[b"GET", b"hello"]));
+            }
+        }
+    }
+
+    #[test]
+    fn protocol_errors_match_redis() {
+        let err = |s: &str| vec![Parsed::Error(s.to_string())];
+        assert_eq!(
+            parse_all(b"*x\r\n"),
+            err("Protocol error: invalid multibulk length")
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$-1\r\n"),
+            err("Protocol error: invalid bulk length")
+        );
+        assert_eq!(
+            parse_all(b"*1\r\nfoo\r\n"),
+            err("Protocol error: expected '$', got 'f'")
+        );
+        assert_eq!(
+            parse_all(b"\"unbalanced\n"),
+            err("Protocol error: unbalanced quotes in request")
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$999999999999\r\n"),
+            err("Protocol error: invalid bulk length")
+        );
+        assert_eq!(parse_all(b"*0\r\n\r\n*-1\r\n"), vec![]);
+    }
+}

@@ -1,0 +1,155 @@
+//! State shared by every connection of this instance: configuration, the store, the list of
+//! connected clients (for CLIENT LIST and INFO) and counters. None of it is data: every key lives
+//! in PostgreSQL, so an instance can stop at any moment and nothing is lost.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use crate::config::Config;
+use crate::store::Store;
+
+pub struct State {
+    pub config: Config,
+    pub store: Store,
+    /// Where the data lives, as the startup line and INFO say it.
+    pub data_location: String,
+    pub started: Instant,
+    pub stats: Stats,
+    /// CONFIG SET values, by lower-case name, over the defaults.
+    pub runtime_config: Mutex<BTreeMap<String, String>>,
+    clients: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
+    next_client_id: AtomicU64,
+    pub run_id: String,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    pub connections_received: AtomicU64,
+    pub commands_processed: AtomicU64,
+}
+
+impl State {
+    pub fn new(config: Config, store: Store, data_location: String) -> State {
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let run_id = format!(
+            "{:024x}{:016x}",
+            nanos,
+            std::process::id() as u64 * 0x9e37_79b9
+        );
+        State {
+            config,
+            store,
+            data_location,
+            started: Instant::now(),
+            stats: Stats::default(),
+            runtime_config: Mutex::new(BTreeMap::new()),
+            clients: Mutex::new(BTreeMap::new()),
+            next_client_id: AtomicU64::new(1),
+            run_id: run_id[..40].to_string(),
+        }
+    }
+
+    /// Registers a new connection and returns its CLIENT INFO record.
+    pub fn register_client(&self, addr: SocketAddr, local: SocketAddr) -> Arc<ClientInfo> {
+        let id = self.next_client_id.fetch_add(1, Ordering::Relaxed);
+        let info = Arc::new(ClientInfo::new(id, addr, local));
+        self.clients.lock().unwrap().insert(id, info.clone());
+        self.stats
+            .connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        info
+    }
+
+    pub fn unregister_client(&self, id: u64) {
+        self.clients.lock().unwrap().remove(&id);
+    }
+
+    /// Every connected client, by id.
+    pub fn clients(&self) -> Vec<Arc<ClientInfo>> {
+        self.clients.lock().unwrap().values().cloned().collect()
+    }
+}
+
+/// What CLIENT LIST and CLIENT INFO show of one connection.
+pub struct ClientInfo {
+    pub id: u64,
+    pub addr: SocketAddr,
+    pub local: SocketAddr,
+    pub created: Instant,
+    pub details: Mutex<ClientDetails>,
+}
+
+#[derive(Clone, Default)]
+pub struct ClientDetails {
+    pub name: Option<Vec<u8>>,
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
+    pub db: i32,
+    pub resp: u8,
+    pub last_command: &'static str,
+    pub last_active: Option<Instant>,
+}
+
+impl ClientInfo {
+    fn new(id: u64, addr: SocketAddr, local: SocketAddr) -> ClientInfo {
+        ClientInfo {
+            id,
+            addr,
+            local,
+            created: Instant::now(),
+            details: Mutex::new(ClientDetails {
+                resp: 2,
+                last_command: "NULL",
+                ..ClientDetails::default()
+            }),
+        }
+    }
+
+    pub fn set_last_command(&self, name: &'static str) {
+        let mut d = self.details.lock().unwrap();
+        d.last_command = name;
+        d.last_active = Some(Instant::now());
+    }
+
+    pub fn update(&self, f: impl FnOnce(&mut ClientDetails)) {
+        f(&mut self.details.lock().unwrap());
+    }
+
+    pub fn snapshot(&self) -> ClientDetails {
+        self.details.lock().unwrap().clone()
+    }
+
+    /// One line of CLIENT LIST, in Redis 7.0's field order.
+    pub fn list_line(&self) -> String {
+        let d = self.snapshot();
+        let age = self.created.elapsed().as_secs();
+        let idle = d.last_active.map_or(age, |t| t.elapsed().as_secs());
+        let text = |v: &Option<Vec<u8>>| -> String {
+            v.as_deref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default()
+        };
+        format!(
+            "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
+             multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 \
+             tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.addr,
+            self.local,
+            text(&d.name),
+            age,
+            idle,
+            d.db,
+            d.last_command,
+            d.resp,
+            text(&d.lib_name),
+            text(&d.lib_ver),
+        )
+    }
+}
