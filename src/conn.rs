@@ -58,7 +58,7 @@ async fn run(
                 Parsed::Incomplete => break,
                 Parsed::Error(text) => {
                     tracing::debug!("client {}: {text}; closing", ctx.client.id);
-                    Reply::Error(text.into()).encode(ctx.protocol, &mut output);
+                    Reply::Error(format!("ERR {text}").into()).encode(ctx.protocol, &mut output);
                     close = true;
                     break;
                 }

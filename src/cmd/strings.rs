@@ -115,7 +115,7 @@ async fn mget(ctx: &mut Ctx, mut args: Args) -> CmdResult {
 
 /// MSET key value [key value ...]
 async fn mset(ctx: &mut Ctx, mut args: Args) -> CmdResult {
-    if args.remaining() % 2 != 0 {
+    if !args.remaining().is_multiple_of(2) {
         return Err(errors::wrong_arity("mset"));
     }
     let mut pairs = std::collections::BTreeMap::new();

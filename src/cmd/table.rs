@@ -171,8 +171,6 @@ pub fn lookup_sub(parent: &'static Command, sub: &[u8]) -> Option<&'static Comma
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn names_are_lowercase_and_unique() {
         let mut seen = std::collections::HashSet::new();
