@@ -9,6 +9,7 @@ pub mod args;
 pub mod errors;
 pub mod table;
 
+pub mod bits;
 pub mod connection;
 pub mod keys;
 pub mod server;
@@ -31,6 +32,7 @@ pub const GROUPS: &[&[Command]] = &[
     connection::COMMANDS,
     server::COMMANDS,
     strings::COMMANDS,
+    bits::COMMANDS,
     keys::COMMANDS,
 ];
 

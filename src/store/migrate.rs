@@ -7,7 +7,12 @@ use crate::store::Store;
 /// Advisory lock key for migrations ("pgredis" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x7067_7265_6469_7301;
 
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_keyspace.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_keyspace.sql")),
+    (2, include_str!("../../migrations/0002_strings.sql")),
+    (3, include_str!("../../migrations/0003_bits.sql")),
+    (4, include_str!("../../migrations/0004_keys.sql")),
+];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {
     let client = store.dedicated().await?;

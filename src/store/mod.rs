@@ -11,6 +11,7 @@
 //! Server-side functions raise Redis's error texts themselves (SQLSTATE P0001), so an error reply
 //! from SQL reaches the client unchanged.
 
+pub mod bits;
 pub mod keys;
 pub mod migrate;
 pub mod strings;
