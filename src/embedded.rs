@@ -144,12 +144,16 @@ impl Embedded {
     }
 }
 
-/// The directory holding initdb and pg_ctl: on PATH, or the newest /usr/lib/postgresql/*/bin.
+/// The directory holding initdb and pg_ctl (links followed): on PATH, or the newest
+/// /usr/lib/postgresql/*/bin.
 pub fn find_binaries() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
-                return Ok(dir);
+                // Follow links such as /usr/local/bin/initdb to the installation's own bin
+                // directory, where its psql and pgbench live too.
+                let real = dir.join("initdb").canonicalize()?;
+                return Ok(real.parent().map_or(dir, Path::to_path_buf));
             }
         }
     }
