@@ -196,7 +196,7 @@ mod tests {
         let v = [0b0011_0000u8, 0xff, 0b1000_0001];
         assert_eq!(count(&v, 0, 23), 12);
         assert_eq!(count(&v, 3, 3), 1);
-        assert_eq!(count(&v, 4, 16), 10);
+        assert_eq!(count(&v, 4, 16), 9);
         assert_eq!(position(&v, true, 0, 23), Some(2));
         assert_eq!(position(&v, false, 8, 15), None);
         assert_eq!(position(&v, false, 8, 23), Some(17));
