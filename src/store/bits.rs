@@ -7,40 +7,18 @@
 //!   `version` of every key involved, compute, and write only if those versions are still the
 //!   same (a compare-and-set); the handler reads again and retries when the write reports a
 //!   conflict. No lock is held between the round trips, so many instances cannot deadlock.
+//!   BITOP checks its sources' versions in the writing statement too, without locking them: a
+//!   source committed while that one statement runs can be missed, a window of one statement.
+//!
+//! Cost: PostgreSQL stores a value whole, so every write rewrites the whole string, and BITFIELD
+//! and BITOP send it both ways. A 512 MB bitmap (the largest offset, 2^32 - 1) works but takes
+//! seconds per write, where Redis changes a byte in place.
 
 use bytes::Bytes;
 
 use super::Store;
 use crate::cmd::CmdError;
 use crate::cmd::errors::WRONGTYPE;
-
-/// Whether the existing row `k` is live: an expired row counts as absent.
-macro_rules! live {
-    () => {
-        "(k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms())"
-    };
-}
-
-/// The version of the existing row `k` if it is live, NULL otherwise: what the compare-and-set
-/// compares.
-macro_rules! live_version {
-    () => {
-        concat!("CASE WHEN ", live!(), " THEN k.version END")
-    };
-}
-
-/// The live versions of every key BITOP involves (`$2`, in `bitop_read`'s order), as one array.
-macro_rules! bitop_versions {
-    () => {
-        concat!(
-            "(SELECT array_agg(",
-            live_version!(),
-            " ORDER BY w.n)
-                FROM unnest($2::bytea[]) WITH ORDINALITY AS w(key, n)
-                LEFT JOIN pgredis_keys k ON k.db = $1 AND k.key = w.key)"
-        )
-    };
-}
 
 /// GETBIT: the byte holding bit `offset`, 0 past the end or for an absent key.
 pub async fn get_byte(store: &Store, db: i32, key: &[u8], offset: u64) -> Result<u8, CmdError> {
@@ -111,22 +89,21 @@ pub async fn put_if_unchanged(
     version: Option<i64>,
     value: &[u8],
 ) -> Result<bool, CmdError> {
-    const SQL: &str = concat!(
-        "INSERT INTO pgredis_keys AS k (db, key, type, value)
-         VALUES ($1, $2, 'string', $3)
-         ON CONFLICT (db, key) DO UPDATE
-            SET type = 'string', value = EXCLUDED.value,
-                expires_at_ms = CASE WHEN ",
-        live!(),
-        " THEN k.expires_at_ms END,
-                key_id = CASE WHEN ",
-        live!(),
-        " THEN k.key_id ELSE nextval('pgredis_key_id') END,
-                version = nextval('pgredis_version')
-          WHERE ",
-        live_version!(),
-        " IS NOT DISTINCT FROM $4"
-    );
+    // The live version of the existing row is compared: an expired row counts as absent and
+    // is replaced by a new key.
+    const SQL: &str = "INSERT INTO pgredis_keys AS k (db, key, type, value)
+                       VALUES ($1, $2, 'string', $3)
+                       ON CONFLICT (db, key) DO UPDATE
+                          SET type = 'string', value = EXCLUDED.value,
+                              expires_at_ms = CASE WHEN k.expires_at_ms IS NULL
+                                                     OR k.expires_at_ms > pgredis_now_ms()
+                                                   THEN k.expires_at_ms END,
+                              key_id = CASE WHEN k.expires_at_ms IS NULL
+                                              OR k.expires_at_ms > pgredis_now_ms()
+                                            THEN k.key_id ELSE nextval('pgredis_key_id') END,
+                              version = nextval('pgredis_version')
+                        WHERE CASE WHEN k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms()
+                                   THEN k.version END IS NOT DISTINCT FROM $4";
     Ok(store.execute(SQL, &[&db, &key, &value, &version]).await? == 1)
 }
 
@@ -184,30 +161,32 @@ pub async fn bitop_write(
     versions: &[Option<i64>],
     result: &[u8],
 ) -> Result<bool, CmdError> {
-    const PUT: &str = concat!(
-        "INSERT INTO pgredis_keys AS k (db, key, type, value)
-         SELECT $1, $3, 'string', $4
-          WHERE ",
-        bitop_versions!(),
-        " = $5
-         ON CONFLICT (db, key) DO UPDATE
-            SET type = 'string', value = EXCLUDED.value, expires_at_ms = NULL,
-                key_id = CASE WHEN k.type = 'string' AND ",
-        live!(),
-        " THEN k.key_id
-                              ELSE nextval('pgredis_key_id') END,
-                version = nextval('pgredis_version')
-          WHERE ",
-        live_version!(),
-        " IS NOT DISTINCT FROM ($5::int8[])[1]"
-    );
-    const DELETE: &str = concat!(
-        "DELETE FROM pgredis_keys
-          WHERE db = $1 AND key = $3 AND version = ($4::int8[])[1]
-            AND ",
-        bitop_versions!(),
-        " = $4"
-    );
+    // Both statements first check that the live versions of all keys ($2, in `bitop_read`'s
+    // order) are still those read ($5, $4); PUT then compares the destination's row itself,
+    // which an INSERT's snapshot cannot see change.
+    const PUT: &str = "INSERT INTO pgredis_keys AS k (db, key, type, value)
+                       SELECT $1, $3, 'string', $4
+                        WHERE (SELECT array_agg(CASE WHEN k.expires_at_ms IS NULL
+                                                       OR k.expires_at_ms > pgredis_now_ms()
+                                                     THEN k.version END ORDER BY w.n)
+                                 FROM unnest($2::bytea[]) WITH ORDINALITY AS w(key, n)
+                                 LEFT JOIN pgredis_keys k ON k.db = $1 AND k.key = w.key) = $5
+                       ON CONFLICT (db, key) DO UPDATE
+                          SET type = 'string', value = EXCLUDED.value, expires_at_ms = NULL,
+                              key_id = CASE WHEN k.type = 'string'
+                                             AND (k.expires_at_ms IS NULL
+                                                  OR k.expires_at_ms > pgredis_now_ms())
+                                            THEN k.key_id ELSE nextval('pgredis_key_id') END,
+                              version = nextval('pgredis_version')
+                        WHERE CASE WHEN k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms()
+                                   THEN k.version END IS NOT DISTINCT FROM ($5::int8[])[1]";
+    const DELETE: &str = "DELETE FROM pgredis_keys
+                           WHERE db = $1 AND key = $3 AND version = ($4::int8[])[1]
+                             AND (SELECT array_agg(CASE WHEN k.expires_at_ms IS NULL
+                                                         OR k.expires_at_ms > pgredis_now_ms()
+                                                       THEN k.version END ORDER BY w.n)
+                                    FROM unnest($2::bytea[]) WITH ORDINALITY AS w(key, n)
+                                    LEFT JOIN pgredis_keys k ON k.db = $1 AND k.key = w.key) = $4";
     let keys = bitop_keys(dest, sources);
     if !result.is_empty() {
         let n = store
