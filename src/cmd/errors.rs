@@ -65,3 +65,8 @@ pub fn c_str(arg: &[u8]) -> String {
     let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
     String::from_utf8_lossy(&arg[..end]).into_owned()
 }
+pub const BIT_ARGUMENT: &str = "ERR The bit argument must be 1 or 0.";
+pub const BITOP_NOT_ONE_KEY: &str = "ERR BITOP NOT must be called with a single source key.";
+pub const BITFIELD_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+pub const BITFIELD_OVERFLOW: &str = "ERR Invalid OVERFLOW type specified";
+pub const BITFIELD_RO_WRITE: &str = "ERR BITFIELD_RO only supports the GET subcommand";

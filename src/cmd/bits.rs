@@ -1,5 +1,0 @@
-//! Bit commands on strings: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO.
-
-use super::table::*;
-
-pub const COMMANDS: &[Command] = &[];
