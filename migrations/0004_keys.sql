@@ -51,7 +51,7 @@ $$;
 
 -- Locks two keys' rows in the order of (db, key) and returns them; absent or expired ones come
 -- back as NULL (expired ones are deleted), as from pgredis_lock_key. The same key twice is
--- locked once.
+-- harmless: a transaction may lock its own row again.
 CREATE FUNCTION pgredis_lock_pair(
     p_db integer, p_key bytea, p_other_db integer, p_other_key bytea,
     OUT cur pgredis_keys, OUT other pgredis_keys)

@@ -1,7 +1,8 @@
 //! Redis's glob-style matching (`stringmatchlen`), for KEYS, SCAN MATCH and CONFIG GET.
 //!
 //! It follows Redis's algorithm step for step, quirks included (an unterminated `[` class, `\`
-//! escapes inside classes, ranges written backwards), so replies match Redis exactly. Like Redis
+//! escapes inside classes, ranges written backwards, range bounds compared as signed `char`s),
+//! so replies match Redis exactly. Like Redis
 //! since 7.0.10 it stops retrying longer matches for an earlier `*` once the rest of the pattern
 //! failed everywhere, which keeps the work polynomial; a nesting cap keeps the stack bounded.
 

@@ -170,7 +170,10 @@ mod tests {
             parse(&["nx", "xx", "foo"]),
             Err(CmdError::msg("ERR Unsupported option foo"))
         );
-        assert_eq!(parse(&["gt", "nx"]), Err(errors::EXPIRE_NX_WITH_OTHERS.into()));
+        assert_eq!(
+            parse(&["gt", "nx"]),
+            Err(errors::EXPIRE_NX_WITH_OTHERS.into())
+        );
         assert_eq!(parse(&["gt", "lt"]), Err(errors::EXPIRE_GT_AND_LT.into()));
         assert!(parse(&["xx", "gt"]).is_ok());
     }

@@ -33,6 +33,8 @@ pub const COMMAND: Command = Command::new(
     (0, 0, 0),
     "generic",
     "A container for object introspection commands",
+    // Never runs: dispatch answers OBJECT alone with an arity error and OBJECT <anything> with
+    // a subcommand or the unknown-subcommand error.
     handler!(help),
 )
 .with_subcommands(&[
@@ -133,10 +135,12 @@ async fn refcount(ctx: &mut Ctx, mut args: Args) -> CmdResult {
 /// Always 0 for an existing key: pgredis does not record access times (reads never write).
 async fn idletime(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     let key = args.next_bytes()?;
-    Ok(match crate::store::keys::key_type(&ctx.store, ctx.db, &key).await? {
-        None => Reply::Nil,
-        Some(_) => Reply::Int(0),
-    })
+    Ok(
+        match crate::store::keys::key_type(&ctx.store, ctx.db, &key).await? {
+            None => Reply::Nil,
+            Some(_) => Reply::Int(0),
+        },
+    )
 }
 
 /// OBJECT FREQ key
@@ -169,7 +173,9 @@ async fn help(_ctx: &mut Ctx, _args: Args) -> CmdResult {
         "HELP",
         "    Prints this help.",
     ];
-    Ok(Reply::Array(LINES.iter().map(|l| Reply::status(l)).collect()))
+    Ok(Reply::Array(
+        LINES.iter().map(|l| Reply::status(l)).collect(),
+    ))
 }
 
 #[cfg(test)]

@@ -101,7 +101,11 @@ pub async fn scan(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     let keys = rows
         .into_iter()
         .map(|(_, key)| key)
-        .filter(|key| pattern.as_ref().is_none_or(|p| glob::matches(p, key, false)))
+        .filter(|key| {
+            pattern
+                .as_ref()
+                .is_none_or(|p| glob::matches(p, key, false))
+        })
         .collect();
     Ok(scan_reply(next, keys))
 }
@@ -163,7 +167,15 @@ mod tests {
         assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
         assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
         assert_eq!(parse_cursor(b"12\x00junk"), Ok(12));
-        for bad in [&b" 0"[..], b"0x", b"-", b"+", b"1 ", b"18446744073709551616", b"abc"] {
+        for bad in [
+            &b" 0"[..],
+            b"0x",
+            b"-",
+            b"+",
+            b"1 ",
+            b"18446744073709551616",
+            b"abc",
+        ] {
             assert!(parse_cursor(bad).is_err(), "{bad:?}");
         }
     }
