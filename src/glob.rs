@@ -1,7 +1,8 @@
 //! Redis's glob-style matching (`stringmatchlen`), for KEYS, SCAN MATCH and CONFIG GET.
 //!
 //! It follows Redis's algorithm step for step, quirks included (an unterminated `[` class, `\`
-//! escapes inside classes, ranges written backwards), so replies match Redis exactly. Like Redis
+//! escapes inside classes, ranges written backwards, range bounds compared as signed `char`s),
+//! so replies match Redis exactly. Like Redis
 //! since 7.0.10 it stops retrying longer matches for an earlier `*` once the rest of the pattern
 //! failed everywhere, which keeps the work polynomial; a nesting cap keeps the stack bounded.
 
@@ -68,11 +69,16 @@ fn match_impl(
                         i = i.saturating_sub(1);
                         break;
                     } else if p.len() - i >= 3 && p[i + 1] == b'-' {
-                        let (mut start, mut end) = (fold(p[i]), fold(p[i + 2]));
+                        // Redis compares `char`s, which are signed on the platforms it ships
+                        // for, so bytes from 0x80 sort below ASCII; and it swaps a backwards
+                        // range before folding case.
+                        let (mut start, mut end) = (p[i] as i8, p[i + 2] as i8);
                         if start > end {
                             std::mem::swap(&mut start, &mut end);
                         }
-                        let c = fold(s[0]);
+                        let signed_fold = |c: i8| fold(c as u8) as i8;
+                        let (start, end) = (signed_fold(start), signed_fold(end));
+                        let c = signed_fold(s[0] as i8);
                         i += 2;
                         if c >= start && c <= end {
                             matched = true;
@@ -169,6 +175,20 @@ mod tests {
         assert!(m("a[", "ab") == matches(b"a[", b"ab", false));
         assert!(m("[^", "x"));
         assert!(matches(b"HELLO", b"hello", true));
+    }
+
+    #[test]
+    fn ranges_compare_signed_chars_like_redis() {
+        // Checked against redis-server 7.0.15: `[a-\xff]` is the range -1..=97.
+        assert!(matches(b"[a-\xff]", b"\xff", false));
+        assert!(matches(b"[a-\xff]", b"A", false));
+        assert!(!matches(b"[a-\xff]", b"b", false));
+        assert!(!matches(b"[a-\xff]", b"\x80", false));
+        assert!(matches(b"[\x80-\xff]", b"\x80", false));
+        assert!(!matches(b"[\x80-\xff]", b"A", false));
+        // Backwards ranges are swapped before folding: `[Z-a]` folds to the empty z..=a.
+        assert!(!matches(b"[Z-a]", b"b", true));
+        assert!(matches(b"[Z-a]", b"_", false));
     }
 
     #[test]

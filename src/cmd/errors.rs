@@ -70,3 +70,21 @@ pub const BITOP_NOT_ONE_KEY: &str = "ERR BITOP NOT must be called with a single 
 pub const BITFIELD_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 pub const BITFIELD_OVERFLOW: &str = "ERR Invalid OVERFLOW type specified";
 pub const BITFIELD_RO_WRITE: &str = "ERR BITFIELD_RO only supports the GET subcommand";
+
+// Generic key commands (EXPIRE family, SCAN, COPY, MOVE, SWAPDB, OBJECT).
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+/// Redis's `getIntFromObjectOrReply` for a number that fits 64 bits but not 32 (the typo is
+/// Redis's).
+pub const INT_RANGE: &str =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+pub const EXPIRE_NX_WITH_OTHERS: &str =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+pub const EXPIRE_GT_AND_LT: &str = "ERR GT and LT options at the same time are not compatible";
+pub const SWAPDB_FIRST_INDEX: &str = "ERR invalid first DB index";
+pub const SWAPDB_SECOND_INDEX: &str = "ERR invalid second DB index";
+pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+/// "ERR Unsupported option foo", for the EXPIRE family.
+pub fn unsupported_option(arg: &[u8]) -> CmdError {
+    CmdError::msg(one_line(&format!("ERR Unsupported option {}", c_str(arg))))
+}

@@ -1,4 +1,11 @@
 //! SQL for commands that work on keys of any type: existence, deletion, types, whole databases.
+//! Expiry, iteration (KEYS, SCAN, RANDOMKEY), moving and copying keys, and OBJECT have their own
+//! files; the multi-step ones call server-side functions from `migrations/0004_keys.sql`.
+
+pub mod expire;
+pub mod object;
+pub mod rename;
+pub mod scan;
 
 use bytes::Bytes;
 
@@ -20,7 +27,7 @@ pub async fn del(store: &Store, db: i32, keys: &[Bytes]) -> Result<i64, CmdError
     Ok(row.get(0))
 }
 
-/// How many of `keys` exist, counting a key once per mention, as EXISTS does.
+/// How many of `keys` exist, counting a key once per mention, as EXISTS and TOUCH do.
 pub async fn exists(store: &Store, db: i32, keys: &[Bytes]) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT count(*)
                          FROM unnest($2::bytea[]) AS wanted(key)
