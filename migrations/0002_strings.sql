@@ -47,12 +47,22 @@ END
                      octet_length(v) - 1) AS e) AS r
 $$;
 
--- n zero bytes. bytea has no repeat(); 'AAAA' is three zero bytes in base64, and its text stays
--- well under Postgres's 1GB limit for the largest string Redis allows (512MB).
+-- n zero bytes. Built by doubling, so no intermediate text or bytea is much larger than the
+-- result (a 512 MB bitmap must stay below PostgreSQL's 1 GB limit on one value).
 CREATE FUNCTION pgredis_zeros(n bigint) RETURNS bytea
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-SELECT substring(decode(repeat('AAAA', ((n + 2) / 3)::integer), 'base64') FROM 1 FOR n::integer)
+DECLARE
+    zeros bytea := '\x00'::bytea;
+BEGIN
+    IF n <= 0 THEN
+        RETURN ''::bytea;
+    END IF;
+    WHILE length(zeros) * 2 <= n LOOP
+        zeros := zeros || zeros;
+    END LOOP;
+    RETURN zeros || substring(zeros FROM 1 FOR (n - length(zeros))::integer);
+END
 $$;
 
 -- GETEX key [EX|PX|EXAT|PXAT|PERSIST], for the forms that write. Returns the value, or NULL for

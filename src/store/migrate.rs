@@ -59,7 +59,8 @@ async fn apply(client: &tokio_postgres::Client) -> anyhow::Result<()> {
             Ok(_) => client.batch_execute("COMMIT").await?,
             Err(e) => {
                 client.batch_execute("ROLLBACK").await?;
-                anyhow::bail!("migration {version} failed: {e}");
+                let detail = e.as_db_error().map_or(e.to_string(), |db| db.to_string());
+                anyhow::bail!("migration {version} failed: {detail}");
             }
         }
     }
