@@ -132,6 +132,8 @@ async fn set(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     let mut unknown: Option<&str> = None;
     let mut refused: Option<(&str, &str)> = None;
     let mut chosen: Vec<&'static Param> = Vec::new();
+    // A name and its alias are different entries to Redis, so only the same spelling repeats.
+    let mut spellings: Vec<String> = Vec::new();
     for (name, _) in &pairs {
         let Some(param) = config_params::lookup(name) else {
             if unknown.is_none() && refused.is_none() {
@@ -144,10 +146,11 @@ async fn set(ctx: &mut Ctx, mut args: Args) -> CmdResult {
         }
         if param.immutable {
             refused = Some((name, "can't set immutable config"));
-        } else if chosen.iter().any(|c| std::ptr::eq(*c, param)) {
+        } else if spellings.contains(&name.to_ascii_lowercase()) {
             refused = Some((name, "duplicate parameter"));
         }
         chosen.push(param);
+        spellings.push(name.to_ascii_lowercase());
     }
     if let Some(name) = unknown {
         return Err(CmdError::msg(errors::one_line(&format!(

@@ -170,6 +170,10 @@ pub const PARAMS: &[Param] = &[
     p("replica-read-only", Kind::Bool, "yes").alias("slave-read-only"),
     p("replica-serve-stale-data", Kind::Bool, "yes").alias("slave-serve-stale-data"),
     p("replica-priority", INT, "100").alias("slave-priority"),
+    p("replica-lazy-flush", Kind::Bool, "no").alias("slave-lazy-flush"),
+    p("replica-ignore-maxmemory", Kind::Bool, "yes").alias("slave-ignore-maxmemory"),
+    p("replica-announce-ip", Kind::Text, "").alias("slave-announce-ip"),
+    p("replica-announce-port", Kind::Int(0, 65535), "0").alias("slave-announce-port"),
     p("repl-backlog-size", MEMORY, "1048576"),
     p("repl-timeout", POSITIVE_INT, "60"),
     p("min-replicas-to-write", INT, "0").alias("min-slaves-to-write"),
@@ -264,7 +268,7 @@ pub fn normalise(param: &Param, value: &str) -> Result<String, String> {
     }
 }
 
-/// Redis's `memtoull`: a number with an optional unit (b, k, kb, m, mb, g, gb; any case).
+/// Redis's `memtoull`: digits with an optional unit (b, k, kb, m, mb, g, gb; any case).
 fn memory_value(value: &str) -> Option<u64> {
     let lower = value.to_ascii_lowercase();
     let digits_end = lower
@@ -281,10 +285,13 @@ fn memory_value(value: &str) -> Option<u64> {
         "gb" => 1024 * 1024 * 1024,
         _ => return None,
     };
-    if digits.is_empty() {
-        return None;
-    }
-    digits.parse::<u64>().ok()?.checked_mul(multiplier)
+    // As in Redis: no digits is 0, too many saturate, and the unit multiplies with wrap-around.
+    let number = if digits.is_empty() {
+        0
+    } else {
+        digits.parse::<u64>().unwrap_or(u64::MAX)
+    };
+    Some(number.wrapping_mul(multiplier))
 }
 
 /// The `save` value: space-separated pairs of seconds (at least 1) and changes (at least 0),
@@ -369,7 +376,10 @@ mod tests {
         assert_eq!(memory_value("10"), Some(10));
         assert_eq!(memory_value("-1"), None);
         assert_eq!(memory_value("abc"), None);
-        assert_eq!(memory_value("mb"), None);
+        assert_eq!(memory_value("mb"), Some(0));
+        assert_eq!(memory_value(""), Some(0));
+        assert_eq!(memory_value("+5"), None);
+        assert_eq!(memory_value("18446744073709551616"), Some(u64::MAX));
     }
 
     #[test]

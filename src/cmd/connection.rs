@@ -20,7 +20,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new(
         "echo",
         2,
-        FAST,
+        LOADING | STALE | FAST,
         (0, 0, 0),
         "connection",
         "Returns the given string.",
@@ -29,7 +29,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new(
         "quit",
         -1,
-        ALLOW_BUSY | NO_AUTH | FAST,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         "Closes the connection.",
