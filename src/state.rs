@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
 
 use crate::config::Config;
@@ -20,15 +20,30 @@ pub struct State {
     pub stats: Stats,
     /// CONFIG SET values, by lower-case name, over the defaults.
     pub runtime_config: Mutex<BTreeMap<String, String>>,
+    /// The password clients must AUTH with: `--requirepass`, changed by CONFIG SET requirepass.
+    requirepass: RwLock<Option<String>>,
     clients: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
     next_client_id: AtomicU64,
     pub run_id: String,
 }
 
+/// The id of the first connection. Redis gives ids 1 and 2 to its internal Lua and functions
+/// clients, so its first connection is 3; starting there too keeps CLIENT ID and HELLO replies
+/// comparable with Redis in the differential spec. Ids are per instance, as in Redis.
+const FIRST_CLIENT_ID: u64 = 3;
+
 #[derive(Default)]
 pub struct Stats {
     pub connections_received: AtomicU64,
     pub commands_processed: AtomicU64,
+}
+
+impl Stats {
+    /// CONFIG RESETSTAT.
+    pub fn reset(&self) {
+        self.connections_received.store(0, Ordering::Relaxed);
+        self.commands_processed.store(0, Ordering::Relaxed);
+    }
 }
 
 impl State {
@@ -43,6 +58,7 @@ impl State {
             std::process::id() as u64 * 0x9e37_79b9
         );
         State {
+            requirepass: RwLock::new(config.requirepass.clone().filter(|p| !p.is_empty())),
             config,
             store,
             data_location,
@@ -50,9 +66,24 @@ impl State {
             stats: Stats::default(),
             runtime_config: Mutex::new(BTreeMap::new()),
             clients: Mutex::new(BTreeMap::new()),
-            next_client_id: AtomicU64::new(1),
+            next_client_id: AtomicU64::new(FIRST_CLIENT_ID),
             run_id: run_id[..40].to_string(),
         }
+    }
+
+    /// The password clients must AUTH with, if any.
+    pub fn requirepass(&self) -> Option<String> {
+        self.requirepass.read().unwrap().clone()
+    }
+
+    /// Whether clients must authenticate; false when no password is set.
+    pub fn auth_required(&self) -> bool {
+        self.requirepass.read().unwrap().is_some()
+    }
+
+    /// CONFIG SET requirepass: an empty password means none, as in Redis.
+    pub fn set_requirepass(&self, password: &str) {
+        *self.requirepass.write().unwrap() = (!password.is_empty()).then(|| password.to_string());
     }
 
     /// Registers a new connection and returns its CLIENT INFO record.
@@ -73,6 +104,20 @@ impl State {
     /// Every connected client, by id.
     pub fn clients(&self) -> Vec<Arc<ClientInfo>> {
         self.clients.lock().unwrap().values().cloned().collect()
+    }
+
+    /// The connected client with this id.
+    pub fn client(&self, id: u64) -> Option<Arc<ClientInfo>> {
+        self.clients.lock().unwrap().get(&id).cloned()
+    }
+
+    pub fn client_count(&self) -> usize {
+        self.clients.lock().unwrap().len()
+    }
+
+    /// A CONFIG SET value, by canonical lower-case name.
+    pub fn runtime_value(&self, name: &str) -> Option<String> {
+        self.runtime_config.lock().unwrap().get(name).cloned()
     }
 }
 

@@ -456,3 +456,73 @@ pub fn elements(reply: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     }
     Some((header, items))
 }
+
+impl Redis {
+    /// The reference redis-server with extra arguments (for example `--requirepass pw`).
+    pub fn start_with(extra: &[&str]) -> Redis {
+        let bin = require("redis-server", "redis-server");
+        let dir = tempfile::Builder::new()
+            .prefix("pgredis-redis-")
+            .tempdir()
+            .unwrap();
+        let port = free_port();
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .args(extra)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let redis = Redis {
+            _process: Process(child),
+            _dir: dir,
+            port,
+        };
+        // With a password, PING is refused until AUTH, so wait for any reply instead.
+        wait_until("redis-server", || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        redis
+    }
+}
+
+impl Client {
+    /// A connection that does not PING first, for servers that require AUTH.
+    pub fn connect_unauthenticated(port: u16) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        Client {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+}
+
+impl Pgredis {
+    /// A pgredis started with `--requirepass`: its PING is refused, so wait for the port only.
+    pub fn start_with_password(database: &str, extra: &[&str]) -> Pgredis {
+        let mut p = Pgredis {
+            process: None,
+            port: free_port(),
+            database: database.to_string(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        let child = Command::new(env!("CARGO_BIN_EXE_pgredis"))
+            .args(["server", "--port", &p.port.to_string()])
+            .args(["--database", &p.database])
+            .args(&p.extra)
+            .env("PGREDIS_LOG_LEVEL", "warn")
+            .spawn()
+            .unwrap();
+        p.process = Some(Process(child));
+        let port = p.port;
+        wait_until("pgredis", || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        p
+    }
+}

@@ -1,11 +1,11 @@
-//! Connection commands: PING, ECHO, QUIT, SELECT, and the commands that change what the
-//! connection is (HELLO, AUTH, RESET, CLIENT).
+//! Connection commands: PING, ECHO, QUIT, SELECT and RESET. HELLO and AUTH live in `hello`,
+//! CLIENT in `client`.
 
 use super::errors::{self, CmdError};
 use super::table::*;
 use super::{Args, Ctx};
 use crate::handler;
-use crate::resp::Reply;
+use crate::resp::{Protocol, Reply};
 
 pub const COMMANDS: &[Command] = &[
     Command::new(
@@ -20,7 +20,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new(
         "echo",
         2,
-        FAST,
+        LOADING | STALE | FAST,
         (0, 0, 0),
         "connection",
         "Returns the given string.",
@@ -29,7 +29,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new(
         "quit",
         -1,
-        ALLOW_BUSY | NO_AUTH | FAST,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         "Closes the connection.",
@@ -43,6 +43,15 @@ pub const COMMANDS: &[Command] = &[
         "connection",
         "Changes the selected database.",
         handler!(select),
+    ),
+    Command::new(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        (0, 0, 0),
+        "connection",
+        "Resets the connection.",
+        handler!(reset),
     ),
 ];
 
@@ -77,4 +86,20 @@ async fn select(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     ctx.db = db as i32;
     ctx.client.update(|d| d.db = db as i32);
     Ok(Reply::ok())
+}
+
+/// RESET
+///
+/// Back to a fresh connection's state: database 0, RESP2, no name, and logged out when a
+/// password is set.
+async fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    ctx.db = 0;
+    ctx.protocol = Protocol::Resp2;
+    ctx.authenticated = !ctx.state.auth_required();
+    ctx.client.update(|d| {
+        d.db = 0;
+        d.resp = 2;
+        d.name = None;
+    });
+    Ok(Reply::status("RESET"))
 }

@@ -88,3 +88,27 @@ pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected,
 pub fn unsupported_option(arg: &[u8]) -> CmdError {
     CmdError::msg(one_line(&format!("ERR Unsupported option {}", c_str(arg))))
 }
+
+pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
+pub const PROTOCOL_VERSION: &str = "ERR Protocol version is not an integer or out of range";
+pub const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, \
+     otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and \
+     select the RESP protocol version at the same time";
+pub const AUTH_NOT_CONFIGURED: &str = "ERR AUTH <password> called without any password configured \
+     for the default user. Are you sure your configuration is correct?";
+pub const CLIENT_NAME: &str =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+pub const INVALID_CLIENT_ID: &str = "ERR Invalid client ID";
+pub const INVALID_COMMAND: &str = "ERR Invalid command specified";
+pub const NO_KEY_ARGUMENTS: &str = "ERR The command has no key arguments";
+pub const INVALID_COMMAND_ARITY: &str = "ERR Invalid number of arguments specified for command";
+pub const INVALID_COMMAND_ARGS: &str = "ERR Invalid arguments specified for command";
+
+/// "ERR Syntax error in HELLO option 'x'".
+pub fn hello_option(option: &[u8]) -> CmdError {
+    CmdError::msg(one_line(&format!(
+        "ERR Syntax error in HELLO option '{}'",
+        c_str(option)
+    )))
+}
+pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";

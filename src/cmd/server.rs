@@ -1,4 +1,5 @@
-//! Server commands: DBSIZE, FLUSHDB, FLUSHALL, and the introspection commands.
+//! Server commands: DBSIZE, FLUSHDB, FLUSHALL and TIME. INFO, CONFIG and COMMAND have modules
+//! of their own.
 
 use super::errors::SYNTAX;
 use super::table::*;
@@ -35,6 +36,15 @@ pub const COMMANDS: &[Command] = &[
         "Removes all keys from all databases.",
         handler!(flushall),
     ),
+    Command::new(
+        "time",
+        1,
+        LOADING | STALE | FAST,
+        (0, 0, 0),
+        "server",
+        "Returns the server time.",
+        handler!(time),
+    ),
 ];
 
 /// DBSIZE
@@ -54,6 +64,17 @@ async fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult {
     flush_mode(args)?;
     store::keys::flush(&ctx.store, None).await?;
     Ok(Reply::ok())
+}
+
+/// TIME
+///
+/// The database's clock, so every instance agrees with each other and with expiry.
+async fn time(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    let (secs, micros) = store::server::time(&ctx.store).await?;
+    Ok(Reply::Array(vec![
+        Reply::bulk(secs.to_string()),
+        Reply::bulk(micros.to_string()),
+    ]))
 }
 
 /// Accepts the optional ASYNC or SYNC of FLUSHDB and FLUSHALL; both flush before replying.
