@@ -4,7 +4,10 @@
 -- as its cursor. A key that is recreated with another type gets a new key_id, so the old children
 -- become orphans that a sweeper reclaims in the background instead of on the request path.
 -- version changes on every write, from one sequence, so WATCH sees a delete-and-recreate too.
--- A string's value lives in the row itself, so GET is one index lookup.
+-- A string's value lives in the row itself, so GET is one index lookup. A collection keeps its
+-- element count in size (LLEN, SCARD, HLEN and ZCARD read one row), and a list the position of its
+-- first element in list_head; every write to a collection updates this row, which also bumps
+-- version and serialises writers of one key on its row lock.
 
 CREATE TYPE pgredis_type AS ENUM ('string', 'list', 'set', 'zset', 'hash');
 
@@ -17,6 +20,8 @@ CREATE TABLE pgredis_keys (
     key_id        bigint       NOT NULL DEFAULT nextval('pgredis_key_id'),
     type          pgredis_type NOT NULL,
     value         bytea,
+    size          bigint,
+    list_head     bigint,
     expires_at_ms bigint,
     version       bigint       NOT NULL DEFAULT nextval('pgredis_version'),
     PRIMARY KEY (db, key)

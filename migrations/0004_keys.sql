@@ -148,8 +148,8 @@ BEGIN
                 END IF;
                 DELETE FROM pgredis_keys WHERE db = p_dst_db AND key = p_dst;
             END IF;
-            INSERT INTO pgredis_keys (db, key, type, value, expires_at_ms)
-            VALUES (p_dst_db, p_dst, src.type, src.value, src.expires_at_ms)
+            INSERT INTO pgredis_keys (db, key, type, value, size, list_head, expires_at_ms)
+            VALUES (p_dst_db, p_dst, src.type, src.value, src.size, src.list_head, src.expires_at_ms)
             RETURNING key_id INTO new_id;
             -- Collections: their elements live in child rows under key_id, copied here.
             PERFORM pgredis_copy_children(src.type, src.key_id, new_id);

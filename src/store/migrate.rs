@@ -12,6 +12,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../../migrations/0002_strings.sql")),
     (3, include_str!("../../migrations/0003_bits.sql")),
     (4, include_str!("../../migrations/0004_keys.sql")),
+    (5, include_str!("../../migrations/0005_collections.sql")),
+    (6, include_str!("../../migrations/0006_lists.sql")),
+    (7, include_str!("../../migrations/0007_sets.sql")),
+    (8, include_str!("../../migrations/0008_hashes.sql")),
+    (9, include_str!("../../migrations/0009_zsets.sql")),
 ];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {

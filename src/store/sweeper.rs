@@ -1,5 +1,6 @@
-//! The expiry sweeper. Reads ignore expired keys and writes remove the ones they meet, but keys
-//! nobody touches again would stay forever; one instance at a time deletes them in small batches.
+//! The sweeper. Reads ignore expired keys and writes remove the ones they meet, but keys nobody
+//! touches again would stay forever; and deleting a collection leaves its child rows behind as
+//! orphans (so that DEL is O(1)). One instance at a time deletes both in small batches.
 //!
 //! Leadership is a session advisory lock held on a dedicated connection, not local state: when
 //! the leading instance dies its connection closes, the lock is released, and another instance's
@@ -20,6 +21,8 @@ const SWEEP_SQL: &str = "DELETE FROM pgredis_keys
                                                WHERE expires_at_ms <= pgredis_now_ms()
                                                LIMIT $1
                                                  FOR UPDATE SKIP LOCKED)";
+
+const ORPHANS_SQL: &str = "SELECT pgredis_sweep_orphans($1)";
 
 /// Runs forever: tries to become the leader, and while leading sweeps, pausing between rounds.
 pub async fn run(store: Store) {
@@ -46,9 +49,11 @@ async fn lead(store: &Store) -> Result<(), tokio_postgres::Error> {
     }
     tracing::debug!("sweeper: this instance sweeps expired keys");
     let sweep = client.prepare(SWEEP_SQL).await?;
+    let orphans = client.prepare(ORPHANS_SQL).await?;
     loop {
-        let deleted = client.execute(&sweep, &[&BATCH]).await?;
-        if deleted < BATCH as u64 {
+        let expired = client.execute(&sweep, &[&BATCH]).await?;
+        let children: i64 = client.query_one(&orphans, &[&(BATCH as i32)]).await?.get(0);
+        if expired < BATCH as u64 && children < BATCH {
             tokio::time::sleep(PAUSE).await;
         }
     }
