@@ -456,3 +456,19 @@ pub fn elements(reply: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     }
     Some((header, items))
 }
+
+impl Client {
+    /// Closes the sending side: the server sees end of input, answers what it has, and closes.
+    pub fn shutdown_write(&mut self) {
+        let _ = self.writer.shutdown(std::net::Shutdown::Write);
+    }
+
+    /// Everything the server says to `input` before it closes, the client having sent `input`
+    /// and then closed its sending side. Deterministic whether or not `input` is complete.
+    pub fn answer(port: u16, input: &[u8]) -> Vec<u8> {
+        let mut c = Client::connect(port);
+        c.send_raw(input);
+        c.shutdown_write();
+        c.read_to_close()
+    }
+}

@@ -13,6 +13,8 @@ use crate::numbers::string2ll;
 pub const INLINE_MAX: usize = 64 * 1024;
 /// Default `proto-max-bulk-len`.
 pub const DEFAULT_MAX_BULK: i64 = 512 * 1024 * 1024;
+/// The most buffer space reserved ahead of a large bulk's bytes arriving.
+const RESERVE_AHEAD: usize = 1024 * 1024;
 
 /// What one call of `Parser::next` found at the front of the buffer.
 #[derive(Debug, PartialEq)]
@@ -128,7 +130,9 @@ impl Parser {
             }
             // Like Redis, the two bytes after the payload are skipped unchecked.
             if buf.len() < cr + 2 + len + 2 {
-                buf.reserve(cr + 2 + len + 2 - buf.len());
+                // Room for the payload as it arrives, not at once: a client that declares 512MB
+                // and sends nothing gets no 512MB buffer.
+                buf.reserve((cr + 2 + len + 2 - buf.len()).min(RESERVE_AHEAD));
                 return Ok(false);
             }
             buf.advance(cr + 2);
@@ -394,6 +398,20 @@ mod tests {
             parse_all(b"*1\r\n$536870913\r\n"),
             err("Protocol error: invalid bulk length")
         );
+    }
+
+    #[test]
+    fn a_large_bulk_arrives_in_pieces() {
+        let value: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let wire = multibulk(&[b"SET", b"k", &value]);
+        let mut p = Parser::new(DEFAULT_MAX_BULK);
+        let mut buf = BytesMut::new();
+        for piece in wire.chunks(64 * 1024) {
+            assert_eq!(p.next(&mut buf), Parsed::Incomplete);
+            buf.extend_from_slice(piece);
+        }
+        assert_eq!(p.next(&mut buf), cmd(&[b"SET", b"k", &value]));
+        assert!(buf.is_empty());
     }
 
     #[test]
