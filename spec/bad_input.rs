@@ -209,7 +209,7 @@ fn random_garbage_gets_the_answers_redis_gives() {
     let mut pgredis = Pgredis::start(&postgres.conn_str());
     let redis = Redis::start();
     let mut bystander = pgredis.client();
-    let mut rng = Rng(0xbad_1);
+    let mut rng = Rng(0xbad1);
     for case in 0..300 {
         let len = 1 + rng.below(48);
         let mut input: Vec<u8> = (0..len)
