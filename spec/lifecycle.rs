@@ -32,7 +32,7 @@ fn sigterm_finishes_what_runs_and_exits_0() {
     assert_eq!(status.code(), Some(0), "pgredis exit status {status:?}");
     let replies = busy.read_to_close();
     assert!(
-        replies.len() % 5 == 0 && replies.chunks(5).all(|r| r == b"+OK\r\n"),
+        replies.len().is_multiple_of(5) && replies.chunks(5).all(|r| r == b"+OK\r\n"),
         "replies to the pipeline: {:?}",
         String::from_utf8_lossy(&replies[..replies.len().min(200)])
     );
