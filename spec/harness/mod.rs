@@ -59,6 +59,11 @@ impl Postgres {
     pub fn start() -> Postgres {
         let bin = pgredis::embedded::find_binaries()
             .unwrap_or_else(|e| panic!("{e}: run ./auto/setup or apt-get install postgresql"));
+        // initdb on PATH may be a lone symlink: psql and friends live beside its target.
+        let bin = std::fs::canonicalize(bin.join("initdb"))
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or(bin);
         let dir = tempfile::Builder::new()
             .prefix("pgredis-pg-")
             .tempdir()
@@ -502,6 +507,22 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Closes the sending side: the server sees end of input, answers what it has, and closes.
+    pub fn shutdown_write(&mut self) {
+        let _ = self.writer.shutdown(std::net::Shutdown::Write);
+    }
+
+    /// Everything the server says to `input` before it closes, the client having sent `input`
+    /// and then closed its sending side. Deterministic whether or not `input` is complete.
+    pub fn answer(port: u16, input: &[u8]) -> Vec<u8> {
+        let mut c = Client::connect(port);
+        c.send_raw(input);
+        c.shutdown_write();
+        c.read_to_close()
+    }
+}
+
 impl Pgredis {
     /// A pgredis started with `--requirepass`: its PING is refused, so wait for the port only.
     pub fn start_with_password(database: &str, extra: &[&str]) -> Pgredis {
@@ -525,4 +546,46 @@ impl Pgredis {
         });
         p
     }
+
+    /// Sends SIGTERM and waits for the process to exit (a minute at most, then it is killed and
+    /// the test fails); returns its exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut process = self.process.take().expect("pgredis is running");
+        let status = terminate(&mut process.0);
+        // Already reaped: dropping the handle must not signal a pid that may be reused.
+        std::mem::forget(process);
+        status
+    }
+}
+
+/// SIGTERM, then wait up to a minute for `child` to exit; kills it and panics after that.
+pub fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "process {} did not exit within a minute of SIGTERM",
+                child.id()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Client {
+    /// A client, or `None` when nothing answers PING on the port yet.
+    pub fn try_client(port: u16) -> Option<Client> {
+        Client::try_connect(port)
+    }
+}
+
+/// Waits until `ready` says yes, panicking with `what` after a minute.
+pub fn wait_for(what: &str, ready: impl FnMut() -> bool) {
+    wait_until(what, ready)
 }

@@ -13,6 +13,8 @@ use crate::numbers::string2ll;
 pub const INLINE_MAX: usize = 64 * 1024;
 /// Default `proto-max-bulk-len`.
 pub const DEFAULT_MAX_BULK: i64 = 512 * 1024 * 1024;
+/// The most buffer space reserved ahead of a large bulk's bytes arriving.
+const RESERVE_AHEAD: usize = 1024 * 1024;
 
 /// What one call of `Parser::next` found at the front of the buffer.
 #[derive(Debug, PartialEq)]
@@ -112,10 +114,12 @@ impl Parser {
                 return Ok(false);
             }
             if buf[0] != b'$' {
-                return Err(format!(
-                    "Protocol error: expected '$', got '{}'",
-                    buf[0] as char
-                ));
+                // Redis turns a CR or LF in an error text into a blank.
+                let got = match buf[0] {
+                    b'\r' | b'\n' => ' ',
+                    other => other as char,
+                };
+                return Err(format!("Protocol error: expected '$', got '{got}'"));
             }
             let len = match string2ll(&buf[1..cr]) {
                 Some(n) if n >= 0 && n <= self.max_bulk => n as usize,
@@ -126,7 +130,9 @@ impl Parser {
             }
             // Like Redis, the two bytes after the payload are skipped unchecked.
             if buf.len() < cr + 2 + len + 2 {
-                buf.reserve(cr + 2 + len + 2 - buf.len());
+                // Room for the payload as it arrives, not at once: a client that declares 512MB
+                // and sends nothing gets no 512MB buffer.
+                buf.reserve((cr + 2 + len + 2 - buf.len()).min(RESERVE_AHEAD));
                 return Ok(false);
             }
             buf.advance(cr + 2);
@@ -158,8 +164,13 @@ impl Parser {
     }
 }
 
+/// Where the line ending `needle` is, searched the way Redis's `strchr` over its query buffer
+/// does: the search stops at a NUL byte, so a line holding one never ends (the client waits until
+/// the size limit closes it), exactly as with Redis.
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    hay.iter()
+        .position(|&b| b == needle || b == 0)
+        .filter(|&i| hay[i] == needle)
 }
 
 /// Splits a line into arguments the way Redis's `sdssplitargs` does: blanks separate, double
@@ -330,5 +341,232 @@ mod tests {
             err("Protocol error: invalid bulk length")
         );
         assert_eq!(parse_all(b"*0\r\n\r\n*-1\r\n"), vec![]);
+        assert_eq!(
+            parse_all(b"*1\r\r\n$4\r\nPING\r\n"),
+            err("Protocol error: expected '$', got ' '")
+        );
+    }
+
+    #[test]
+    fn a_nul_byte_keeps_a_line_from_ending_as_in_redis() {
+        // Redis finds line ends with strchr, which stops at NUL: the request waits for more
+        // bytes until the size limit answers it.
+        assert_eq!(parse_all(b"\0\r\nPING\r\n"), vec![]);
+        assert_eq!(parse_all(b"ECHO a\0b\n"), vec![]);
+        assert_eq!(parse_all(b"*1\0\r\n"), vec![]);
+        let mut long = b"ECHO \0\n".to_vec();
+        long.resize(INLINE_MAX + 1, b'a');
+        assert_eq!(
+            parse_all(&long),
+            vec![Parsed::Error(
+                "Protocol error: too big inline request".into()
+            )]
+        );
+        // A NUL inside a bulk payload is data.
+        assert_eq!(parse_all(b"*1\r\n$3\r\na\0b\r\n"), vec![cmd(&[b"a\0b"])]);
+    }
+
+    #[test]
+    fn size_limits() {
+        let err = |s: &str| vec![Parsed::Error(s.to_string())];
+        let mut inline = vec![b'A'; INLINE_MAX + 1];
+        assert_eq!(
+            parse_all(&inline),
+            err("Protocol error: too big inline request")
+        );
+        inline.pop();
+        assert_eq!(parse_all(&inline), vec![]);
+        let mut count = vec![b'1'; INLINE_MAX + 1];
+        count[0] = b'*';
+        assert_eq!(
+            parse_all(&count),
+            err("Protocol error: too big mbulk count string")
+        );
+        let mut bulk = b"*1\r\n$".to_vec();
+        bulk.resize(4 + INLINE_MAX + 1, b'9');
+        assert_eq!(
+            parse_all(&bulk),
+            err("Protocol error: too big bulk count string")
+        );
+        assert_eq!(
+            parse_all(b"*2147483648\r\n"),
+            err("Protocol error: invalid multibulk length")
+        );
+        assert_eq!(parse_all(b"*2147483647\r\n"), vec![]);
+        assert_eq!(parse_all(b"*1\r\n$536870912\r\n"), vec![]);
+        assert_eq!(
+            parse_all(b"*1\r\n$536870913\r\n"),
+            err("Protocol error: invalid bulk length")
+        );
+    }
+
+    #[test]
+    fn a_large_bulk_arrives_in_pieces() {
+        let value: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let wire = multibulk(&[b"SET", b"k", &value]);
+        let mut p = Parser::new(DEFAULT_MAX_BULK);
+        let mut buf = BytesMut::new();
+        for piece in wire.chunks(64 * 1024) {
+            assert_eq!(p.next(&mut buf), Parsed::Incomplete);
+            buf.extend_from_slice(piece);
+        }
+        assert_eq!(p.next(&mut buf), cmd(&[b"SET", b"k", &value]));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn unauthenticated_limits() {
+        let mut p = Parser::new(DEFAULT_MAX_BULK);
+        p.auth_required = true;
+        let mut buf = BytesMut::from(&b"*11\r\n"[..]);
+        assert_eq!(
+            p.next(&mut buf),
+            Parsed::Error("Protocol error: unauthenticated multibulk length".into())
+        );
+        let mut p = Parser::new(DEFAULT_MAX_BULK);
+        p.auth_required = true;
+        let mut buf = BytesMut::from(&b"*1\r\n$16385\r\n"[..]);
+        assert_eq!(
+            p.next(&mut buf),
+            Parsed::Error("Protocol error: unauthenticated bulk length".into())
+        );
+    }
+
+    /// SplitMix64: a tiny deterministic PRNG, so property tests reproduce from their seed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        /// A number in `0..n`.
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        /// Bytes that hit the parser's interesting paths more often than uniform noise would.
+        fn protocol_ish(&mut self, len: usize) -> Vec<u8> {
+            const ALPHABET: &[u8] = b"*$\r\n\r\n0123456789-+ \"'\\xaF\0\t";
+            (0..len)
+                .map(|_| match self.below(3) {
+                    0 => self.next() as u8,
+                    _ => ALPHABET[self.below(ALPHABET.len())],
+                })
+                .collect()
+        }
+    }
+
+    /// Every result of feeding `input` in pieces of random size, up to the first error.
+    fn parse_chunked(input: &[u8], rng: &mut Rng, max_chunk: usize) -> Vec<Parsed> {
+        let mut p = Parser::new(DEFAULT_MAX_BULK);
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        let mut rest = input;
+        while !rest.is_empty() {
+            let n = (1 + rng.below(max_chunk)).min(rest.len());
+            buf.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            loop {
+                match p.next(&mut buf) {
+                    Parsed::Incomplete => break,
+                    e @ Parsed::Error(_) => {
+                        out.push(e);
+                        return out;
+                    }
+                    c => out.push(c),
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn random_bytes_never_panic_and_chunking_does_not_matter() {
+        let mut rng = Rng(0x5eed_0001);
+        for case in 0..20_000 {
+            let len = rng.below(120);
+            let input = rng.protocol_ish(len);
+            let whole = parse_all(&input);
+            let chunked = parse_chunked(&input, &mut rng, 8);
+            assert_eq!(whole, chunked, "case {case}: input {input:?}");
+        }
+    }
+
+    /// A request written the way a client might send it, and the arguments it stands for.
+    fn random_request(rng: &mut Rng) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let argc = 1 + rng.below(5);
+        let args: Vec<Vec<u8>> = (0..argc)
+            .map(|_| {
+                let len = rng.below(12);
+                match rng.below(3) {
+                    0 => (0..len).map(|_| b'a' + rng.below(26) as u8).collect(),
+                    _ => (0..len).map(|_| rng.next() as u8).collect(),
+                }
+            })
+            .collect();
+        let mut wire = Vec::new();
+        if rng.below(4) == 0 {
+            // Inline, every argument double-quoted with \xHH escapes.
+            for (i, arg) in args.iter().enumerate() {
+                if i > 0 {
+                    wire.push(b' ');
+                }
+                wire.push(b'"');
+                for b in arg {
+                    wire.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+                }
+                wire.push(b'"');
+            }
+            wire.extend_from_slice(if rng.below(2) == 0 { b"\r\n" } else { b"\n" });
+        } else {
+            let refs: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+            wire.extend_from_slice(&multibulk(&refs));
+        }
+        (wire, args)
+    }
+
+    fn multibulk(args: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    #[test]
+    fn a_pipeline_in_random_pieces_parses_like_the_whole() {
+        let mut rng = Rng(0x5eed_0002);
+        for case in 0..500 {
+            let mut wire = Vec::new();
+            let mut expected = Vec::new();
+            for _ in 0..1 + rng.below(20) {
+                match rng.below(10) {
+                    // Empty requests Redis skips silently.
+                    0 => wire.extend_from_slice(
+                        [&b"*0\r\n"[..], b"*-1\r\n", b"\r\n", b" \n"][rng.below(4)],
+                    ),
+                    _ => {
+                        let (bytes, args) = random_request(&mut rng);
+                        wire.extend_from_slice(&bytes);
+                        expected.push(Parsed::Command(args.into_iter().map(Bytes::from).collect()));
+                    }
+                }
+            }
+            assert_eq!(parse_all(&wire), expected, "case {case}: whole");
+            for max_chunk in [1, 3, 16, 1000] {
+                assert_eq!(
+                    parse_chunked(&wire, &mut rng, max_chunk),
+                    expected,
+                    "case {case}: pieces of up to {max_chunk} bytes"
+                );
+            }
+        }
     }
 }
