@@ -26,6 +26,11 @@ pub const LCS_LEN_AND_IDX: &str =
 pub const LCS_TOO_BIG: &str =
     "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 
+/// A transaction lost a serialization race with another client. Never reaches a client from
+/// `cmd::atomic`, which runs the transaction again; a single statement outside a transaction can
+/// only see it as a deadlock, which PostgreSQL resolves by failing one side.
+pub const TX_CONFLICT: &str = "ERR PostgreSQL: transaction conflict with another client, try again";
+
 /// An error reply: the whole text, starting with its code (`ERR`, `WRONGTYPE`, ...).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]

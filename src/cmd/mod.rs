@@ -6,6 +6,7 @@
 //! scripts and unit tests can all call them.
 
 pub mod args;
+pub mod atomic;
 pub mod errors;
 pub mod table;
 

@@ -18,10 +18,13 @@ pub mod server;
 pub mod strings;
 pub mod sweeper;
 
+use std::ops::Deref;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
@@ -34,6 +37,25 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     pool: Pool,
     pg_config: tokio_postgres::Config,
+    /// Inside MULTI/EXEC or a script: the connection whose transaction every statement joins.
+    pinned: Option<Arc<Mutex<Object>>>,
+}
+
+/// A connection for one statement: from the pool, or the pinned one of an open transaction.
+pub enum Conn {
+    Pooled(Object),
+    Pinned(OwnedMutexGuard<Object>),
+}
+
+impl Deref for Conn {
+    type Target = deadpool_postgres::ClientWrapper;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Conn::Pooled(object) => object,
+            Conn::Pinned(guard) => guard,
+        }
+    }
 }
 
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -58,7 +80,11 @@ impl Store {
             .recycle_timeout(Some(POOL_TIMEOUT))
             .runtime(Runtime::Tokio1)
             .build()?;
-        Ok(Store { pool, pg_config })
+        Ok(Store {
+            pool,
+            pg_config,
+            pinned: None,
+        })
     }
 
     /// A connection of its own, outside the pool, for session-long work (migrations, sweeping).
@@ -72,11 +98,40 @@ impl Store {
         Ok(client)
     }
 
-    pub async fn conn(&self) -> Result<Object, CmdError> {
-        self.pool.get().await.map_err(|e| {
+    pub async fn conn(&self) -> Result<Conn, CmdError> {
+        if let Some(pinned) = &self.pinned {
+            return Ok(Conn::Pinned(pinned.clone().lock_owned().await));
+        }
+        let object = self.pool.get().await.map_err(|e| {
             tracing::warn!("no PostgreSQL connection: {e}");
             CmdError::msg(format!("ERR PostgreSQL is unavailable: {e}"))
+        })?;
+        Ok(Conn::Pooled(object))
+    }
+
+    /// Starts a transaction on a connection of its own and returns a store whose every statement
+    /// runs in it, until `commit` or `rollback`. `begin_sql` is the BEGIN statement (it chooses
+    /// the isolation level).
+    pub async fn begin(&self, begin_sql: &str) -> Result<Store, CmdError> {
+        let object = match self.conn().await? {
+            Conn::Pooled(object) => object,
+            Conn::Pinned(_) => return Err(CmdError::msg("ERR transaction already open")),
+        };
+        object.batch_execute(begin_sql).await?;
+        Ok(Store {
+            pinned: Some(Arc::new(Mutex::new(object))),
+            ..self.clone()
         })
+    }
+
+    /// Whether statements run inside an open transaction.
+    pub fn in_transaction(&self) -> bool {
+        self.pinned.is_some()
+    }
+
+    /// Runs `sql` (COMMIT, ROLLBACK, SAVEPOINT ...) on the pinned connection.
+    pub async fn batch(&self, sql: &str) -> Result<(), CmdError> {
+        Ok(self.conn().await?.batch_execute(sql).await?)
     }
 
     pub async fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, CmdError> {
@@ -107,8 +162,14 @@ impl Store {
 impl From<tokio_postgres::Error> for CmdError {
     fn from(e: tokio_postgres::Error) -> CmdError {
         if let Some(db) = e.as_db_error() {
-            if db.code() == &tokio_postgres::error::SqlState::RAISE_EXCEPTION {
+            use tokio_postgres::error::SqlState;
+            if db.code() == &SqlState::RAISE_EXCEPTION {
                 return CmdError::msg(db.message().to_string());
+            }
+            if db.code() == &SqlState::T_R_SERIALIZATION_FAILURE
+                || db.code() == &SqlState::T_R_DEADLOCK_DETECTED
+            {
+                return CmdError::from(crate::cmd::errors::TX_CONFLICT);
             }
             tracing::warn!("PostgreSQL error: {db}");
             return CmdError::msg(crate::cmd::errors::one_line(&format!(

@@ -1,0 +1,77 @@
+//! Running many commands as one: MULTI/EXEC and scripts run inside one PostgreSQL transaction, so
+//! that clients of every instance see all of it or none of it.
+//!
+//! The transaction is SERIALIZABLE: Redis runs a transaction or script with no other command in
+//! between, and serializable is PostgreSQL's way to promise the same outcome without locking the
+//! whole keyspace. When PostgreSQL detects that a concurrent client made that impossible, it fails
+//! one of them; `atomically` then rolls back and runs the body again, so the client only ever sees
+//! an outcome some serial order would have produced.
+//!
+//! Inside the transaction each command runs under a savepoint (`execute_one`): a command that fails
+//! (WRONGTYPE raised by SQL, say) undoes only its own work, and the others still take effect, as in
+//! Redis.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+
+use super::errors::{CmdError, TX_CONFLICT};
+use super::{Ctx, execute};
+use crate::resp::Reply;
+
+const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+/// Attempts before a conflict is reported to the client instead of retried.
+const MAX_ATTEMPTS: usize = 1000;
+
+pub type BodyFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, CmdError>> + Send + 'a>>;
+
+/// Runs `body` with `ctx.store` inside one serializable transaction and commits it; on a
+/// serialization conflict, rolls back and runs `body` again. An error from `body` rolls back.
+pub async fn atomically<T, F>(ctx: &mut Ctx, mut body: F) -> Result<T, CmdError>
+where
+    F: for<'a> FnMut(&'a mut Ctx) -> BodyFuture<'a, T>,
+{
+    let outside = ctx.store.clone();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        ctx.store = outside.begin(BEGIN).await?;
+        let outcome = match body(ctx).await {
+            Ok(value) => ctx.store.batch("COMMIT").await.map(|()| value),
+            Err(e) => {
+                let _ = ctx.store.batch("ROLLBACK").await;
+                Err(e)
+            }
+        };
+        ctx.store = outside.clone();
+        match outcome {
+            Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => {
+                tracing::debug!("transaction conflict, attempt {attempt}; running it again");
+                tokio::task::yield_now().await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Runs one command inside the open transaction under a savepoint, so that its failure undoes
+/// only its own work. A serialization conflict is returned as an error, for `atomically` to retry.
+pub async fn execute_one(ctx: &mut Ctx, argv: Vec<Bytes>) -> Result<Reply, CmdError> {
+    ctx.store.batch("SAVEPOINT pgredis_command").await?;
+    let reply = execute(ctx, argv).await;
+    match &reply {
+        Reply::Error(text) if text == TX_CONFLICT => return Err(TX_CONFLICT.into()),
+        Reply::Error(_) => {
+            ctx.store
+                .batch("ROLLBACK TO SAVEPOINT pgredis_command")
+                .await?
+        }
+        _ => ctx.store.batch("RELEASE SAVEPOINT pgredis_command").await?,
+    }
+    Ok(reply)
+}
+
+pub fn is_conflict(e: &CmdError) -> bool {
+    e.0 == TX_CONFLICT
+}
