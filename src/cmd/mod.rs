@@ -20,6 +20,7 @@ pub mod hello;
 pub mod info;
 pub mod keys;
 pub mod server;
+pub mod sets;
 pub mod strings;
 
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub const GROUPS: &[&[Command]] = &[
     strings::COMMANDS,
     bits::COMMANDS,
     keys::COMMANDS,
+    sets::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.
