@@ -115,7 +115,8 @@ pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config fil
 
 // Sets.
 pub const SINTERCARD_NUMKEYS: &str = "ERR numkeys should be greater than 0";
-pub const SINTERCARD_TOO_MANY_KEYS: &str = "ERR Number of keys can't be greater than number of args";
+pub const SINTERCARD_TOO_MANY_KEYS: &str =
+    "ERR Number of keys can't be greater than number of args";
 pub const SINTERCARD_LIMIT: &str = "ERR LIMIT can't be negative";
 /// SRANDMEMBER's count must have a magnitude that fits 64 bits.
 pub const SRANDMEMBER_COUNT: &str =

@@ -116,6 +116,9 @@ mod tests {
         assert_eq!(parse(&["2", "a"]), Err(SINTERCARD_TOO_MANY_KEYS.into()));
         assert_eq!(parse(&["1", "a", "LIMIT"]), Err(SYNTAX.into()));
         assert_eq!(parse(&["1", "a", "b"]), Err(SYNTAX.into()));
-        assert_eq!(parse(&["1", "a", "LIMIT", "-1"]), Err(SINTERCARD_LIMIT.into()));
+        assert_eq!(
+            parse(&["1", "a", "LIMIT", "-1"]),
+            Err(SINTERCARD_LIMIT.into())
+        );
     }
 }

@@ -225,10 +225,22 @@ mod tests {
             Some(members(&["-3", "2", "10"]))
         );
         assert_eq!(
-            intset_members(&members(&["9223372036854775807", "-9223372036854775808"]), 512),
+            intset_members(
+                &members(&["9223372036854775807", "-9223372036854775808"]),
+                512
+            ),
             Some(members(&["-9223372036854775808", "9223372036854775807"]))
         );
-        for not_integer in ["01", "+1", "-0", " 1", "1.0", "a", "", "9223372036854775808"] {
+        for not_integer in [
+            "01",
+            "+1",
+            "-0",
+            " 1",
+            "1.0",
+            "a",
+            "",
+            "9223372036854775808",
+        ] {
             assert_eq!(intset_members(&members(&["1", not_integer]), 512), None);
         }
         assert_eq!(intset_members(&members(&["1", "2", "3"]), 2), None);

@@ -39,10 +39,10 @@ pub async fn sscan(ctx: &mut Ctx, mut args: Args) -> CmdResult {
         _ => 0,
     };
     let mut members: Vec<Bytes> = page.members.into_iter().map(|(_, m)| m).collect();
-    if page.whole {
-        if let Some(numbers) = super::intset_members(&members, max_intset) {
-            members = numbers;
-        }
+    if page.whole
+        && let Some(numbers) = super::intset_members(&members, max_intset)
+    {
+        members = numbers;
     }
     members.retain(|m| pattern.as_ref().is_none_or(|p| glob::matches(p, m, false)));
     Ok(scan_reply(next, members))

@@ -159,8 +159,11 @@ pub async fn encoding_facts(
                          FROM pgredis_keys k
                         WHERE k.db = $1 AND k.key = $2 AND k.type = 'set'
                           AND (k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms())";
-    Ok(store.query_opt(SQL, &[&db, &key, &up_to]).await?.map(|row| {
-        let members: Vec<Vec<u8>> = row.get(1);
-        (row.get(0), members.into_iter().map(Bytes::from).collect())
-    }))
+    Ok(store
+        .query_opt(SQL, &[&db, &key, &up_to])
+        .await?
+        .map(|row| {
+            let members: Vec<Vec<u8>> = row.get(1);
+            (row.get(0), members.into_iter().map(Bytes::from).collect())
+        }))
 }
