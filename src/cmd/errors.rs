@@ -117,3 +117,15 @@ pub fn hello_option(option: &[u8]) -> CmdError {
     )))
 }
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+
+// Sets.
+pub const SINTERCARD_NUMKEYS: &str = "ERR numkeys should be greater than 0";
+pub const SINTERCARD_TOO_MANY_KEYS: &str =
+    "ERR Number of keys can't be greater than number of args";
+pub const SINTERCARD_LIMIT: &str = "ERR LIMIT can't be negative";
+/// SRANDMEMBER's count must have a magnitude that fits 64 bits.
+pub const SRANDMEMBER_COUNT: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+/// pgredis's own limit on SRANDMEMBER's negative count (`cmd::sets::MAX_DRAWS`).
+pub const SRANDMEMBER_TOO_MANY: &str =
+    "ERR value is out of range, pgredis returns at most 10000000 random members at once";

@@ -21,6 +21,7 @@ pub mod hello;
 pub mod info;
 pub mod keys;
 pub mod server;
+pub mod sets;
 pub mod strings;
 
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub const GROUPS: &[&[Command]] = &[
     strings::COMMANDS,
     bits::COMMANDS,
     keys::COMMANDS,
+    sets::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.

@@ -15,6 +15,7 @@ pub mod bits;
 pub mod keys;
 pub mod migrate;
 pub mod server;
+pub mod sets;
 pub mod strings;
 pub mod sweeper;
 

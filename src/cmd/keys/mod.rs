@@ -9,6 +9,8 @@ mod object;
 mod rename;
 mod scan;
 
+pub(crate) use scan::parse_cursor;
+
 use super::errors::{self, CmdError};
 use super::table::*;
 use super::{Args, Ctx};
@@ -249,7 +251,7 @@ async fn key_type(ctx: &mut Ctx, mut args: Args) -> CmdResult {
 
 /// Whether an argument names an option, compared as Redis's `strcasecmp` does: as a C string,
 /// which ends at the first NUL byte.
-fn is_option(arg: &[u8], name: &str) -> bool {
+pub(crate) fn is_option(arg: &[u8], name: &str) -> bool {
     errors::c_str(arg).eq_ignore_ascii_case(name)
 }
 

@@ -90,8 +90,30 @@ async fn encoding(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     let key = args.next_bytes()?;
     match sql::object(&ctx.store, ctx.db, &key).await? {
         None => Ok(Reply::Nil),
+        Some(object) if object.type_name == "set" => set_encoding(ctx, &key).await,
         Some(object) => Ok(Reply::bulk(encoding_of(&object)?)),
     }
+}
+
+/// A set's encoding in Redis 7.0: "intset" while every member is an integer and there are at
+/// most set-max-intset-entries of them, else "hashtable". Redis never converts a hash table
+/// back, so a set that once outgrew an intset (or held a non-integer) stays "hashtable" there
+/// after SREM or SPOP shrink it; pgredis answers from the members it holds now. This reads the
+/// members (at most set-max-intset-entries of them) in a second statement.
+async fn set_encoding(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
+    let max = crate::cmd::sets::max_intset_entries(ctx);
+    let facts = crate::store::sets::encoding_facts(&ctx.store, ctx.db, key, max).await?;
+    Ok(match facts {
+        // Deleted or retyped between the two statements.
+        None => Reply::Nil,
+        Some((size, members)) => Reply::bulk(
+            if size <= max && crate::cmd::sets::intset_members(&members, max).is_some() {
+                "intset"
+            } else {
+                "hashtable"
+            },
+        ),
+    })
 }
 
 /// The encoding Redis would report for a value.
@@ -106,7 +128,7 @@ fn encoding_of(object: &KeyObject) -> Result<&'static str, CmdError> {
         }),
         // Redis 7.0 always holds lists as quicklists.
         "list" => Ok("quicklist"),
-        // Sets, sorted sets and hashes change encoding with their size and element lengths;
+        // Sorted sets and hashes change encoding with their size and element lengths;
         // answering needs their child tables, which belong to those types' modules.
         other => Err(CmdError::msg(format!(
             "ERR OBJECT ENCODING is not supported for {other} keys yet"
