@@ -43,6 +43,8 @@ pub struct Store {
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
+/// It lives on the stack for one statement; boxing the pooled variant would allocate per command.
+#[allow(clippy::large_enum_variant)]
 pub enum Conn {
     Pooled(Object),
     Pinned(OwnedMutexGuard<Object>),
