@@ -112,3 +112,12 @@ pub fn hello_option(option: &[u8]) -> CmdError {
     )))
 }
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+
+// Lists.
+/// LMPOP (and the blocking BLMPOP) for a numkeys that is not a positive integer.
+pub const NUMKEYS_POSITIVE: &str = "ERR numkeys should be greater than 0";
+/// LMPOP's COUNT that is not a positive integer.
+pub const COUNT_POSITIVE: &str = "ERR count should be greater than 0";
+pub const LPOS_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
+pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";

@@ -19,6 +19,7 @@ pub mod connection;
 pub mod hello;
 pub mod info;
 pub mod keys;
+pub mod lists;
 pub mod server;
 pub mod strings;
 
@@ -46,6 +47,7 @@ pub const GROUPS: &[&[Command]] = &[
     strings::COMMANDS,
     bits::COMMANDS,
     keys::COMMANDS,
+    lists::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.
