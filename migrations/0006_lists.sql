@@ -179,6 +179,7 @@ DECLARE
     val bytea;
     from_pos bigint;
     dst_id bigint;
+    conflict text;
 BEGIN
     LOOP
         BEGIN
@@ -232,7 +233,12 @@ BEGIN
             END IF;
             RETURN val;
         EXCEPTION WHEN unique_violation THEN
-            -- Another client created the destination after we saw it absent: go again.
+            -- Another client created the destination after we saw it absent: go again. Any
+            -- other conflict is a bug, and retrying it would never end.
+            GET STACKED DIAGNOSTICS conflict = CONSTRAINT_NAME;
+            IF conflict <> 'pgredis_keys_pkey' THEN
+                RAISE;
+            END IF;
         END;
     END LOOP;
 END

@@ -1,5 +1,6 @@
 //! Pushing and popping at the ends: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LMPOP, LMOVE and
-//! RPOPLPUSH. The reply shapes of the pops (`mpop_reply`) are public for the blocking commands.
+//! RPOPLPUSH. LMPOP's parsing and reply (`parse_mpop`, `mpop_reply`) are for BLMPOP too, which
+//! will sit next to this file.
 
 use bytes::Bytes;
 
