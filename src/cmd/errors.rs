@@ -129,3 +129,11 @@ pub const SRANDMEMBER_COUNT: &str =
 /// pgredis's own limit on SRANDMEMBER's negative count (`cmd::sets::MAX_DRAWS`).
 pub const SRANDMEMBER_TOO_MANY: &str =
     "ERR value is out of range, pgredis returns at most 10000000 random members at once";
+// Lists.
+/// LMPOP (and the blocking BLMPOP) for a numkeys that is not a positive integer.
+pub const NUMKEYS_POSITIVE: &str = "ERR numkeys should be greater than 0";
+/// LMPOP's COUNT that is not a positive integer.
+pub const COUNT_POSITIVE: &str = "ERR count should be greater than 0";
+pub const LPOS_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
+pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";

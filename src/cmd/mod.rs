@@ -20,6 +20,7 @@ pub mod connection;
 pub mod hello;
 pub mod info;
 pub mod keys;
+pub mod lists;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -49,6 +50,7 @@ pub const GROUPS: &[&[Command]] = &[
     bits::COMMANDS,
     keys::COMMANDS,
     sets::COMMANDS,
+    lists::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.

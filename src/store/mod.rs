@@ -13,6 +13,7 @@
 
 pub mod bits;
 pub mod keys;
+pub mod lists;
 pub mod migrate;
 pub mod server;
 pub mod sets;

@@ -7,6 +7,8 @@
 //!   "embstr" up to 44 bytes, else "raw". Redis can also end up with "raw" for a short value
 //!   written by APPEND, SETRANGE or SETBIT, or "embstr" for an INCRBYFLOAT result, because it
 //!   remembers how a value was built; pgredis does not.
+//! - ENCODING of a list is "quicklist" whatever its size: Redis 7.0 holds every list so (small
+//!   lists as listpacks came with 7.2).
 //! - REFCOUNT is 2147483647 for the integers 0 to 9999, which Redis shares, else 1.
 //! - IDLETIME is always 0: pgredis does not track access times, since reads never write.
 //! - FREQ answers as Redis does without an LFU maxmemory policy, which pgredis never has.
@@ -224,5 +226,15 @@ mod tests {
         assert_eq!(enc(b""), "embstr");
         assert_eq!(enc(&[b'x'; 44]), "embstr");
         assert_eq!(enc(&[b'x'; 45]), "raw");
+    }
+
+    #[test]
+    fn lists_are_quicklists() {
+        let list = KeyObject {
+            type_name: "list".into(),
+            len: None,
+            short_value: None,
+        };
+        assert_eq!(encoding_of(&list).unwrap(), "quicklist");
     }
 }
