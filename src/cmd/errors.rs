@@ -112,3 +112,13 @@ pub fn hello_option(option: &[u8]) -> CmdError {
     )))
 }
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+
+// Hashes and SORT.
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+pub const VALUE_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
+pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
+/// getRangeLongFromObjectOrReply's text for -LONG_MAX..LONG_MAX (Redis's typo included).
+pub const LONG_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+pub const SORT_SCORES: &str = "ERR One or more scores can't be converted into double";

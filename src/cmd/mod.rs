@@ -16,10 +16,12 @@ pub mod command_info;
 pub mod config;
 pub mod config_params;
 pub mod connection;
+pub mod hashes;
 pub mod hello;
 pub mod info;
 pub mod keys;
 pub mod server;
+pub mod sort;
 pub mod strings;
 
 use std::sync::Arc;
@@ -46,6 +48,8 @@ pub const GROUPS: &[&[Command]] = &[
     strings::COMMANDS,
     bits::COMMANDS,
     keys::COMMANDS,
+    hashes::COMMANDS,
+    sort::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.

@@ -12,9 +12,11 @@
 //! from SQL reaches the client unchanged.
 
 pub mod bits;
+pub mod hashes;
 pub mod keys;
 pub mod migrate;
 pub mod server;
+pub mod sort;
 pub mod strings;
 pub mod sweeper;
 

@@ -9,6 +9,8 @@ mod object;
 mod rename;
 mod scan;
 
+pub use scan::parse_cursor;
+
 use super::errors::{self, CmdError};
 use super::table::*;
 use super::{Args, Ctx};
