@@ -258,7 +258,10 @@ fn hrandfield_draws_from_the_hash() {
     // WITHVALUES: each field with its own value, flat in RESP2.
     for n in ["7", "-30"] {
         let got = bulks(&cmd(&mut c, &["HRANDFIELD", "h", n, "WITHVALUES"]));
-        assert_eq!(got.len(), 2 * n.parse::<i64>().unwrap().unsigned_abs() as usize);
+        assert_eq!(
+            got.len(),
+            2 * n.parse::<i64>().unwrap().unsigned_abs() as usize
+        );
         for pair in got.chunks(2) {
             assert_eq!(fields[&pair[0]], pair[1]);
         }
@@ -283,7 +286,10 @@ fn hscan_walks_a_large_hash_once() {
     }
     let args: Vec<&str> = hset.iter().map(|s| s.as_str()).collect();
     assert_eq!(cmd(&mut c, &args), b":1500\r\n");
-    assert_eq!(cmd(&mut c, &["OBJECT", "ENCODING", "h"]), b"$9\r\nhashtable\r\n");
+    assert_eq!(
+        cmd(&mut c, &["OBJECT", "ENCODING", "h"]),
+        b"$9\r\nhashtable\r\n"
+    );
 
     // Fields added and removed during the walk: the others come back exactly once.
     let mut cursor = "0".to_string();
@@ -320,7 +326,10 @@ fn hscan_walks_a_large_hash_once() {
     assert!(seen.values().all(|&n| n == 1));
 
     // MATCH filters what a step read.
-    let reply = cmd(&mut c, &["HSCAN", "h", "0", "MATCH", "field:1?", "COUNT", "5000"]);
+    let reply = cmd(
+        &mut c,
+        &["HSCAN", "h", "0", "MATCH", "field:1?", "COUNT", "5000"],
+    );
     let (_, parts) = harness::elements(&reply).unwrap();
     assert_eq!(bulks(&parts[1]).len(), 2 * 10);
 }
@@ -348,7 +357,10 @@ fn expired_hashes_are_absent() {
     assert_eq!(cmd(&mut c, &["HMGET", "h1", "old"]), b"*1\r\n$-1\r\n");
     assert_eq!(cmd(&mut c, &["HEXISTS", "h1", "old"]), b":0\r\n");
     assert_eq!(cmd(&mut c, &["HRANDFIELD", "h1", "-3"]), b"*0\r\n");
-    assert_eq!(cmd(&mut c, &["HSCAN", "h1", "0"]), b"*2\r\n$1\r\n0\r\n*0\r\n");
+    assert_eq!(
+        cmd(&mut c, &["HSCAN", "h1", "0"]),
+        b"*2\r\n$1\r\n0\r\n*0\r\n"
+    );
     assert_eq!(cmd(&mut c, &["SORT", "h1"]), b"*0\r\n");
     let rows = sql.rows("SELECT 1 FROM pgredis_keys WHERE key = 'h1'", &[]);
     assert_eq!(rows.len(), 1);
@@ -421,9 +433,15 @@ fn concurrent_hash_writes_lose_nothing() {
     let kept = THREADS * (ROUNDS - ROUNDS.div_ceil(3));
     // count, shared, float, and every field that was not deleted.
     let hlen = kept + 3;
-    assert_eq!(cmd(&mut c, &["HLEN", "h"]), format!(":{hlen}\r\n").into_bytes());
+    assert_eq!(
+        cmd(&mut c, &["HLEN", "h"]),
+        format!(":{hlen}\r\n").into_bytes()
+    );
     let all = bulks(&cmd(&mut c, &["HKEYS", "h"]));
     assert_eq!(all.len(), hlen);
     assert_eq!(all.iter().collect::<HashSet<_>>().len(), hlen);
-    assert_eq!(cmd(&mut c, &["HLEN", "g"]), format!(":{THREADS}\r\n").into_bytes());
+    assert_eq!(
+        cmd(&mut c, &["HLEN", "g"]),
+        format!(":{THREADS}\r\n").into_bytes()
+    );
 }

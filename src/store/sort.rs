@@ -126,7 +126,12 @@ pub async fn sort_store(
     Ok(row.get(0))
 }
 
-type GetColumns<'a> = (Vec<i32>, Vec<&'a [u8]>, Vec<&'a [u8]>, Vec<Option<&'a [u8]>>);
+type GetColumns<'a> = (
+    Vec<i32>,
+    Vec<&'a [u8]>,
+    Vec<&'a [u8]>,
+    Vec<Option<&'a [u8]>>,
+);
 
 /// The GET patterns as four parallel arrays.
 fn gets(spec: &SortSpec) -> GetColumns<'_> {

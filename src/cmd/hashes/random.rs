@@ -15,7 +15,9 @@ pub async fn hrandfield(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     let key = args.next_bytes()?;
     if args.is_empty() {
         let picked = sql::hrandfield(&ctx.store, ctx.db, &key, Pick::Repeating(1)).await?;
-        return Ok(Reply::bulk_or_nil(picked.into_iter().next().map(|(f, _)| f)));
+        return Ok(Reply::bulk_or_nil(
+            picked.into_iter().next().map(|(f, _)| f),
+        ));
     }
     // Redis's getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX).
     let count = string2ll(&args.next_bytes()?).ok_or(NOT_INTEGER)?;

@@ -83,8 +83,5 @@ pub async fn hscan(ctx: &mut Ctx, mut args: Args) -> CmdResult {
 }
 
 fn scan_reply(cursor: i64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![
-        Reply::bulk(cursor.to_string()),
-        Reply::Array(items),
-    ])
+    Reply::Array(vec![Reply::bulk(cursor.to_string()), Reply::Array(items)])
 }
