@@ -137,3 +137,12 @@ pub const COUNT_POSITIVE: &str = "ERR count should be greater than 0";
 pub const LPOS_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
 pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
 pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
+// Hashes and SORT.
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+pub const VALUE_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
+pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
+/// getRangeLongFromObjectOrReply's text for -LONG_MAX..LONG_MAX (Redis's typo included).
+pub const LONG_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+pub const SORT_SCORES: &str = "ERR One or more scores can't be converted into double";

@@ -17,12 +17,14 @@ pub mod command_info;
 pub mod config;
 pub mod config_params;
 pub mod connection;
+pub mod hashes;
 pub mod hello;
 pub mod info;
 pub mod keys;
 pub mod lists;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub const GROUPS: &[&[Command]] = &[
     keys::COMMANDS,
     sets::COMMANDS,
     lists::COMMANDS,
+    hashes::COMMANDS,
+    sort::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.

@@ -12,11 +12,13 @@
 //! from SQL reaches the client unchanged.
 
 pub mod bits;
+pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod migrate;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod sweeper;
 

@@ -9,7 +9,7 @@ mod object;
 mod rename;
 mod scan;
 
-pub(crate) use scan::parse_cursor;
+pub use scan::parse_cursor;
 
 use super::errors::{self, CmdError};
 use super::table::*;

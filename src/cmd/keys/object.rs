@@ -93,6 +93,14 @@ async fn encoding(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     match sql::object(&ctx.store, ctx.db, &key).await? {
         None => Ok(Reply::Nil),
         Some(object) if object.type_name == "set" => set_encoding(ctx, &key).await,
+        // "listpack" while small (see `pgredis_hash_is_listpack`), else "hashtable".
+        Some(object) if object.type_name == "hash" => Ok(Reply::bulk(
+            if crate::store::hashes::is_listpack(&ctx.store, ctx.db, &key).await? {
+                "listpack"
+            } else {
+                "hashtable"
+            },
+        )),
         Some(object) => Ok(Reply::bulk(encoding_of(&object)?)),
     }
 }
