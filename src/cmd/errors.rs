@@ -112,3 +112,30 @@ pub fn hello_option(option: &[u8]) -> CmdError {
     )))
 }
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+
+// Sorted sets.
+pub const ZADD_XX_AND_NX: &str = "ERR XX and NX options at the same time are not compatible";
+pub const ZADD_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+pub const ZADD_INCR_PAIRS: &str = "ERR INCR option supports a single increment-element pair";
+pub const ZSCORE_NAN: &str = "ERR resulting score is not a number (NaN)";
+pub const MIN_MAX_NOT_FLOAT: &str = "ERR min or max is not a float";
+pub const MIN_MAX_NOT_LEX: &str = "ERR min or max not valid string range item";
+pub const ZRANGE_LIMIT: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+pub const ZRANGE_BYLEX_WITHSCORES: &str =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
+pub const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
+pub const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
+pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
+/// `getRangeLongFromObjectOrReply` between -LONG_MAX and LONG_MAX.
+pub const NOT_MINUS_LONG_MAX: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
+/// "ERR at least 1 input key is needed for 'zunion' command".
+pub fn no_input_keys(name: &str) -> CmdError {
+    CmdError::msg(format!(
+        "ERR at least 1 input key is needed for '{name}' command"
+    ))
+}

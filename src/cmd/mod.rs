@@ -21,6 +21,7 @@ pub mod info;
 pub mod keys;
 pub mod server;
 pub mod strings;
+pub mod zsets;
 
 use std::sync::Arc;
 
@@ -46,6 +47,7 @@ pub const GROUPS: &[&[Command]] = &[
     strings::COMMANDS,
     bits::COMMANDS,
     keys::COMMANDS,
+    zsets::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.

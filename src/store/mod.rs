@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod server;
 pub mod strings;
 pub mod sweeper;
+pub mod zsets;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -9,6 +9,9 @@ mod object;
 mod rename;
 mod scan;
 
+/// SCAN's cursor parsing, shared with the per-type SCAN commands (ZSCAN, ...).
+pub(crate) use scan::parse_cursor;
+
 use super::errors::{self, CmdError};
 use super::table::*;
 use super::{Args, Ctx};

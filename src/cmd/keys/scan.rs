@@ -120,7 +120,7 @@ fn scan_reply(cursor: i64, keys: Vec<Bytes>) -> Reply {
 /// A cursor as Redis's `parseScanCursorOrReply` reads it: C's `strtoul` in base 10 over the
 /// argument as a C string, so a sign is allowed and `-1` wraps round, and nothing may precede or
 /// follow the digits. An empty cursor is 0.
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
     let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
     let text = &arg[..end];
     if text.is_empty() {
