@@ -41,14 +41,19 @@ pub async fn random_members(
                                    LIMIT $3) r ON k.type = 'zset'
                              WHERE k.db = $1 AND k.key = $2
                                AND (k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms())";
-    const REPEATING: &str = "SELECT k.type::text, a.ms[g.i], a.ss[g.i] FROM pgredis_keys k
+    // The picks are materialized so that each row's random number is drawn once and indexes
+    // both arrays alike.
+    const REPEATING: &str = "WITH picks AS MATERIALIZED (
+                                 SELECT random() AS r FROM generate_series(1, $3::bigint))
+                             SELECT k.type::text,
+                                    a.ms[1 + floor(p.r * cardinality(a.ms))::int],
+                                    a.ss[1 + floor(p.r * cardinality(a.ms))::int]
+                               FROM pgredis_keys k
                                LEFT JOIN LATERAL (
                                    SELECT array_agg(z.member) AS ms, array_agg(z.score) AS ss
                                      FROM pgredis_zset_members z
                                     WHERE z.key_id = k.key_id) a ON k.type = 'zset'
-                               LEFT JOIN LATERAL (
-                                   SELECT 1 + floor(random() * cardinality(a.ms))::int AS i
-                                     FROM generate_series(1, $3::bigint)) g ON a.ms IS NOT NULL
+                               LEFT JOIN picks p ON a.ms IS NOT NULL
                               WHERE k.db = $1 AND k.key = $2
                                 AND (k.expires_at_ms IS NULL
                                      OR k.expires_at_ms > pgredis_now_ms())";
