@@ -226,7 +226,13 @@ fn concurrent_writes_across_instances() {
     let postgres = Postgres::start();
     let a = Pgredis::start(&postgres.conn_str());
     let b = Pgredis::start(&postgres.conn_str());
-    let client = |t: usize| -> Client { if t % 2 == 0 { a.client() } else { b.client() } };
+    let client = |t: usize| -> Client {
+        if t.is_multiple_of(2) {
+            a.client()
+        } else {
+            b.client()
+        }
+    };
     let workers: Vec<_> = (0..THREADS)
         .map(|t| {
             let mut c = client(t);
