@@ -119,13 +119,9 @@ pub fn hello_option(option: &[u8]) -> CmdError {
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
 
 // Sets.
-pub const SINTERCARD_NUMKEYS: &str = "ERR numkeys should be greater than 0";
 pub const SINTERCARD_TOO_MANY_KEYS: &str =
     "ERR Number of keys can't be greater than number of args";
 pub const SINTERCARD_LIMIT: &str = "ERR LIMIT can't be negative";
-/// SRANDMEMBER's count must have a magnitude that fits 64 bits.
-pub const SRANDMEMBER_COUNT: &str =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// pgredis's own limit on SRANDMEMBER's negative count (`cmd::sets::MAX_DRAWS`).
 pub const SRANDMEMBER_TOO_MANY: &str =
     "ERR value is out of range, pgredis returns at most 10000000 random members at once";
@@ -146,3 +142,24 @@ pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
 pub const LONG_RANGE: &str =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 pub const SORT_SCORES: &str = "ERR One or more scores can't be converted into double";
+// Sorted sets.
+pub const ZADD_XX_AND_NX: &str = "ERR XX and NX options at the same time are not compatible";
+pub const ZADD_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+pub const ZADD_INCR_PAIRS: &str = "ERR INCR option supports a single increment-element pair";
+pub const ZSCORE_NAN: &str = "ERR resulting score is not a number (NaN)";
+pub const MIN_MAX_NOT_FLOAT: &str = "ERR min or max is not a float";
+pub const MIN_MAX_NOT_LEX: &str = "ERR min or max not valid string range item";
+pub const ZRANGE_LIMIT: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+pub const ZRANGE_BYLEX_WITHSCORES: &str =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
+pub const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
+pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+
+/// "ERR at least 1 input key is needed for 'zunion' command".
+pub fn no_input_keys(name: &str) -> CmdError {
+    CmdError::msg(format!(
+        "ERR at least 1 input key is needed for '{name}' command"
+    ))
+}

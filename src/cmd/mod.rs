@@ -26,6 +26,7 @@ pub mod server;
 pub mod sets;
 pub mod sort;
 pub mod strings;
+pub mod zsets;
 
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ pub const GROUPS: &[&[Command]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     sort::COMMANDS,
+    zsets::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.

@@ -21,6 +21,7 @@ pub mod sets;
 pub mod sort;
 pub mod strings;
 pub mod sweeper;
+pub mod zsets;
 
 use std::ops::Deref;
 use std::str::FromStr;

@@ -9,6 +9,9 @@
 //!   remembers how a value was built; pgredis does not.
 //! - ENCODING of a list is "quicklist" whatever its size: Redis 7.0 holds every list so (small
 //!   lists as listpacks came with 7.2).
+//! - ENCODING of a sorted set is "listpack" up to 128 members of at most 64 bytes each
+//!   (`zset-max-listpack-entries` and `zset-max-listpack-value`), else "skiplist". Redis never
+//!   converts a skiplist back, so a set that grew and shrank again can differ.
 //! - REFCOUNT is 2147483647 for the integers 0 to 9999, which Redis shares, else 1.
 //! - IDLETIME is always 0: pgredis does not track access times, since reads never write.
 //! - FREQ answers as Redis does without an LFU maxmemory policy, which pgredis never has.
@@ -20,6 +23,7 @@ use crate::handler;
 use crate::numbers::string2ll;
 use crate::resp::Reply;
 use crate::store::keys::object::{self as sql, KeyObject};
+use crate::store::zsets;
 
 /// Redis's `OBJ_SHARED_INTEGERS`: the integers below it are shared objects.
 const SHARED_INTEGERS: i64 = 10_000;
@@ -101,6 +105,14 @@ async fn encoding(ctx: &mut Ctx, mut args: Args) -> CmdResult {
                 "hashtable"
             },
         )),
+        // A sorted set's encoding depends on its members: a second read, of the zset's own.
+        Some(object) if object.type_name == "zset" => {
+            Ok(match zsets::is_listpack(&ctx.store, ctx.db, &key).await? {
+                None => Reply::Nil,
+                Some(true) => Reply::bulk("listpack"),
+                Some(false) => Reply::bulk("skiplist"),
+            })
+        }
         Some(object) => Ok(Reply::bulk(encoding_of(&object)?)),
     }
 }

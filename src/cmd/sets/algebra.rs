@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::cmd::errors::{
-    CmdError, SINTERCARD_LIMIT, SINTERCARD_NUMKEYS, SINTERCARD_TOO_MANY_KEYS, SYNTAX,
+    CmdError, NUMKEYS_POSITIVE, SINTERCARD_LIMIT, SINTERCARD_TOO_MANY_KEYS, SYNTAX,
 };
 use crate::cmd::table::CmdResult;
 use crate::cmd::{Args, Ctx};
@@ -70,7 +70,7 @@ pub async fn sintercard(ctx: &mut Ctx, mut args: Args) -> CmdResult {
 fn parse_sintercard(args: &mut Args) -> Result<(Vec<Bytes>, Option<i64>), CmdError> {
     let numkeys = string2ll(&args.next_bytes()?)
         .filter(|n| *n > 0)
-        .ok_or(CmdError::from(SINTERCARD_NUMKEYS))?;
+        .ok_or(CmdError::from(NUMKEYS_POSITIVE))?;
     if numkeys > args.remaining() as i64 {
         return Err(SINTERCARD_TOO_MANY_KEYS.into());
     }
@@ -111,8 +111,8 @@ mod tests {
             Ok((vec![Bytes::from("a"), Bytes::from("b")], None))
         );
         assert_eq!(parse(&["1", "a", "limit", "2"]).unwrap().1, Some(2));
-        assert_eq!(parse(&["x", "a"]), Err(SINTERCARD_NUMKEYS.into()));
-        assert_eq!(parse(&["0", "a"]), Err(SINTERCARD_NUMKEYS.into()));
+        assert_eq!(parse(&["x", "a"]), Err(NUMKEYS_POSITIVE.into()));
+        assert_eq!(parse(&["0", "a"]), Err(NUMKEYS_POSITIVE.into()));
         assert_eq!(parse(&["2", "a"]), Err(SINTERCARD_TOO_MANY_KEYS.into()));
         assert_eq!(parse(&["1", "a", "LIMIT"]), Err(SYNTAX.into()));
         assert_eq!(parse(&["1", "a", "b"]), Err(SYNTAX.into()));

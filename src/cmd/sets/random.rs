@@ -5,7 +5,7 @@
 //! Replies follow Redis 7.0: SPOP with a count is a set (RESP3 `~`), SRANDMEMBER with a count
 //! always an array, even when it returns the whole set.
 
-use crate::cmd::errors::{CmdError, OUT_OF_RANGE, SRANDMEMBER_COUNT, SRANDMEMBER_TOO_MANY, SYNTAX};
+use crate::cmd::errors::{CmdError, LONG_RANGE, OUT_OF_RANGE, SRANDMEMBER_TOO_MANY, SYNTAX};
 use crate::cmd::table::CmdResult;
 use crate::cmd::{Args, Ctx};
 use crate::numbers::string2ll;
@@ -47,7 +47,7 @@ pub async fn srandmember(ctx: &mut Ctx, mut args: Args) -> CmdResult {
         return Err(SYNTAX.into());
     }
     if count == i64::MIN {
-        return Err(SRANDMEMBER_COUNT.into());
+        return Err(LONG_RANGE.into());
     }
     if count < -MAX_DRAWS {
         return Err(SRANDMEMBER_TOO_MANY.into());
