@@ -7,8 +7,7 @@ mod harness;
 
 use std::collections::{HashMap, HashSet};
 
-use harness::{Client, Pgredis, Postgres, Redis};
-use pgredis::resp::parse::split_args;
+use harness::{Client, Pgredis, Postgres};
 
 /// A connection to the test cluster for setting rows up by hand.
 struct Sql {
@@ -42,161 +41,10 @@ impl Sql {
             .block_on(self.client.query(sql, params))
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
-
-    /// A list as LPUSH/RPUSH would leave it, with its head at an arbitrary position.
-    fn list(&self, key: &[u8], items: &[Vec<u8>]) {
-        self.rows(
-            "WITH k AS (INSERT INTO pgredis_keys (db, key, type, size, list_head)
-                        VALUES (0, $1, 'list', cardinality($2::bytea[]), -7) RETURNING key_id)
-             INSERT INTO pgredis_list_items (key_id, pos, value)
-             SELECT key_id, -7 + i - 1, v FROM k, unnest($2::bytea[]) WITH ORDINALITY AS t(v, i)",
-            &[&key, &items],
-        );
-    }
-
-    fn set(&self, key: &[u8], members: &[Vec<u8>]) {
-        let members: Vec<Vec<u8>> = members
-            .iter()
-            .cloned()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        self.rows(
-            "WITH k AS (INSERT INTO pgredis_keys (db, key, type, size)
-                        VALUES (0, $1, 'set', cardinality($2::bytea[])) RETURNING key_id)
-             INSERT INTO pgredis_set_members (key_id, member)
-             SELECT key_id, m FROM k, unnest($2::bytea[]) AS t(m)",
-            &[&key, &members],
-        );
-    }
-
-    fn zset(&self, key: &[u8], scores: &[f64], members: &[Vec<u8>]) {
-        self.rows(
-            "WITH k AS (INSERT INTO pgredis_keys (db, key, type, size)
-                        VALUES (0, $1, 'zset', cardinality($2::bytea[])) RETURNING key_id)
-             INSERT INTO pgredis_zset_members (key_id, member, score)
-             SELECT key_id, m, s FROM k, unnest($2::bytea[], $3::float8[]) AS t(m, s)",
-            &[&key, &members, &scores],
-        );
-    }
-
-    /// LRANGE key 0 -1, as RESP bytes.
-    fn lrange(&self, key: &[u8]) -> Vec<u8> {
-        let rows = self.rows(
-            "SELECT i.value FROM pgredis_keys k JOIN pgredis_list_items i USING (key_id)
-              WHERE k.db = 0 AND k.key = $1 AND k.type = 'list' ORDER BY i.pos",
-            &[&key],
-        );
-        let items: Vec<Vec<u8>> = rows.iter().map(|r| r.get(0)).collect();
-        let mut out = format!("*{}\r\n", items.len()).into_bytes();
-        for item in items {
-            out.extend(format!("${}\r\n", item.len()).as_bytes());
-            out.extend(item);
-            out.extend(b"\r\n");
-        }
-        out
-    }
 }
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).escape_debug().to_string()
-}
-
-/// Runs spec/cases/sort.txt.pending against Redis and pgredis, making pgredis's lists, sets and
-/// sorted sets with SQL. Each RPUSH, SADD or ZADD there creates its key.
-#[test]
-fn sort_cases_match_redis() {
-    let postgres = Postgres::start();
-    let redis = Redis::start();
-    let pgredis = Pgredis::start(&postgres.conn_str());
-    let sql = Sql::connect(&postgres);
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/cases/sort.txt.pending");
-    let file = std::fs::read_to_string(path).unwrap();
-    let (mut r, mut p) = (redis.client(), pgredis.client());
-    let mut failures = Vec::new();
-    let mut compared = 0;
-    let mut fresh = true;
-    for (number, raw) in file.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() {
-            fresh = true;
-            continue;
-        }
-        if line.starts_with('#') {
-            continue;
-        }
-        if fresh {
-            r.cmd(&["FLUSHALL"]);
-            p.cmd(&["FLUSHALL"]);
-            fresh = false;
-        }
-        let (unordered, command) = match line.strip_prefix("~ ") {
-            Some(rest) => (true, rest),
-            None => (false, line),
-        };
-        let argv = split_args(command.as_bytes()).unwrap();
-        let args: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
-        let expected = r.call(&args);
-        let name = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
-        let actual = match name.as_str() {
-            "RPUSH" => {
-                sql.list(&argv[1], &argv[2..]);
-                continue;
-            }
-            "SADD" => {
-                sql.set(&argv[1], &argv[2..]);
-                continue;
-            }
-            "ZADD" => {
-                let scores: Vec<f64> = argv[2..]
-                    .chunks(2)
-                    .map(|c| String::from_utf8_lossy(&c[0]).parse().unwrap())
-                    .collect();
-                let members: Vec<Vec<u8>> = argv[2..].chunks(2).map(|c| c[1].clone()).collect();
-                sql.zset(&argv[1], &scores, &members);
-                continue;
-            }
-            "LRANGE" => {
-                assert_eq!(&argv[2..], &[b"0".to_vec(), b"-1".to_vec()]);
-                sql.lrange(&argv[1])
-            }
-            _ => p.call(&args),
-        };
-        compared += 1;
-        let (expected, actual) = if unordered {
-            (sorted(expected), sorted(actual))
-        } else {
-            (expected, actual)
-        };
-        if expected != actual {
-            failures.push(format!(
-                "sort.txt.pending:{}: {line}\n    redis:   {}\n    pgredis: {}",
-                number + 1,
-                text(&expected),
-                text(&actual)
-            ));
-        }
-    }
-    assert!(compared > 100, "only {compared} commands compared");
-    assert!(
-        failures.is_empty(),
-        "{} replies differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
-fn sorted(reply: Vec<u8>) -> Vec<u8> {
-    match harness::elements(&reply) {
-        Some((mut header, mut items)) => {
-            items.sort();
-            for item in items {
-                header.extend(item);
-            }
-            header
-        }
-        None => reply,
-    }
 }
 
 /// The bulk strings of a flat RESP2 array reply.
