@@ -117,3 +117,18 @@ pub fn hello_option(option: &[u8]) -> CmdError {
     )))
 }
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+
+// Transactions (MULTI, EXEC, DISCARD, WATCH).
+pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";
+pub const EXEC_WITHOUT_MULTI: &str = "ERR EXEC without MULTI";
+pub const DISCARD_WITHOUT_MULTI: &str = "ERR DISCARD without MULTI";
+pub const WATCH_INSIDE_MULTI: &str = "ERR WATCH inside MULTI is not allowed";
+pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
+pub const NOT_ALLOWED_IN_MULTI: &str = "ERR Command not allowed inside a transaction";
+
+/// "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+/// when EXEC itself is refused; Redis quotes the refusal without an ERR code.
+pub fn execabort_because(refusal: &CmdError) -> CmdError {
+    let why = refusal.0.strip_prefix("ERR ").unwrap_or(&refusal.0);
+    CmdError::msg(format!("EXECABORT Transaction discarded because of: {why}"))
+}
