@@ -8,15 +8,19 @@
 //! clients of every instance see all of them or none, and each under a savepoint, so a command
 //! that fails at run time (WRONGTYPE, say) is its own element of the reply while the others take
 //! effect. WATCH records each key's row version (`store::multi`); EXEC compares them inside that
-//! same transaction, so no write can slip in between the check and the commands.
+//! same transaction, so no write can slip in between the check and the commands. Before running
+//! anything, EXEC locks the keys its write commands name in sorted order, the order multi-key
+//! commands lock in: without that, a transaction writing `b` then `a` could deadlock with an
+//! `MSET a b`, and PostgreSQL might fail the MSET.
 
 use bytes::Bytes;
 
 use super::atomic::{atomically, execute_one};
 use super::errors::{self, CmdError};
 use super::table::*;
-use super::{Args, Ctx};
+use super::{Args, Ctx, resolve};
 use crate::handler;
+use crate::numbers::string2ll;
 use crate::resp::Reply;
 use crate::store::multi::{self as sql, Watched};
 
@@ -149,10 +153,13 @@ async fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult {
     if queued.is_empty() && watched.is_empty() {
         return Ok(Reply::Array(Vec::new()));
     }
+    let written = written_keys(ctx.db, &queued);
     atomically(ctx, |ctx| {
         let (queued, watched) = (queued.clone(), watched.clone());
+        let written = written.clone();
         Box::pin(async move {
-            if !watched.is_empty() && sql::any_changed(&ctx.store, &watched).await? {
+            let prepare = !(watched.is_empty() && written.is_empty());
+            if prepare && sql::prepare_exec(&ctx.store, &watched, &written).await? {
                 return Ok(Reply::NilArray);
             }
             let mut replies = Vec::with_capacity(queued.len());
@@ -163,6 +170,26 @@ async fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult {
         })
     })
     .await
+}
+
+/// The keys the queued write commands name (from the command table), each in the database it
+/// will run in, sorted and without repeats: EXEC locks them first, in this order.
+fn written_keys(mut db: i32, queued: &[Vec<Bytes>]) -> Vec<(i32, Bytes)> {
+    let mut keys = Vec::new();
+    for argv in queued {
+        let Ok((cmd, _)) = resolve(argv) else {
+            continue;
+        };
+        if cmd.name == "select" {
+            db = string2ll(&argv[1]).map_or(db, |n| n as i32);
+        } else if cmd.has(WRITE) {
+            let positions = cmd.key_positions(argv.len());
+            keys.extend(positions.into_iter().map(|i| (db, argv[i].clone())));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// DISCARD

@@ -44,11 +44,24 @@ pub async fn watch(store: &Store, db: i32, keys: &[Bytes]) -> Result<Vec<Watched
         .collect())
 }
 
-/// Whether any watched key changed since it was watched: a key that was live was written,
-/// deleted or has expired; a key that was absent (or expired) was written. An expired key that
-/// was only removed since is no change, as in Redis.
-pub async fn any_changed(store: &Store, watched: &[Watched]) -> Result<bool, CmdError> {
-    const SQL: &str = "SELECT EXISTS (
+/// The first statement of EXEC's transaction. Locks the rows of `written` (the keys its write
+/// commands name, sorted by database and key) in that order, the order every multi-key command
+/// locks in, so EXEC cannot deadlock with them or with another EXEC; then says whether any
+/// watched key changed since it was watched: a key that was live was written, deleted or has
+/// expired; a key that was absent (or expired) was written. An expired key that was only removed
+/// since is no change, as in Redis.
+pub async fn prepare_exec(
+    store: &Store,
+    watched: &[Watched],
+    written: &[(i32, Bytes)],
+) -> Result<bool, CmdError> {
+    const SQL: &str = "WITH locked AS (
+                           SELECT 1
+                             FROM unnest($5::int4[], $6::bytea[]) AS w(db, key)
+                             JOIN pgredis_keys k ON k.db = w.db AND k.key = w.key
+                            ORDER BY k.db, k.key
+                              FOR UPDATE OF k)
+                       SELECT EXISTS (
                            SELECT 1
                              FROM unnest($1::int4[], $2::bytea[], $3::int8[], $4::bool[])
                                   AS w(db, key, version, live)
@@ -58,13 +71,19 @@ pub async fn any_changed(store: &Store, watched: &[Watched]) -> Result<bool, Cmd
                                             OR COALESCE(k.expires_at_ms <= pgredis_now_ms(), false)
                                        ELSE k.version IS NOT NULL
                                             AND k.version IS DISTINCT FROM w.version
-                                   END)";
+                                   END),
+                              (SELECT count(*) FROM locked)";
     let dbs: Vec<i32> = watched.iter().map(|w| w.db).collect();
     let keys: Vec<&[u8]> = watched.iter().map(|w| &w.key[..]).collect();
     let versions: Vec<Option<i64>> = watched.iter().map(|w| w.version).collect();
     let live: Vec<bool> = watched.iter().map(|w| w.live).collect();
+    let written_dbs: Vec<i32> = written.iter().map(|(db, _)| *db).collect();
+    let written_keys: Vec<&[u8]> = written.iter().map(|(_, key)| &key[..]).collect();
     let row = store
-        .query_one(SQL, &[&dbs, &keys, &versions, &live])
+        .query_one(
+            SQL,
+            &[&dbs, &keys, &versions, &live, &written_dbs, &written_keys],
+        )
         .await?;
     Ok(row.get(0))
 }
