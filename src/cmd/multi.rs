@@ -226,3 +226,48 @@ async fn unwatch(ctx: &mut Ctx, _args: Args) -> CmdResult {
     ctx.multi.watched.clear();
     Ok(Reply::ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<Bytes> {
+        words
+            .iter()
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn written_keys_follow_select_and_skip_reads() {
+        let queued = vec![
+            argv(&["SET", "b", "1"]),
+            argv(&["GET", "z"]),
+            argv(&["MSET", "c", "1", "a", "2"]),
+            argv(&["select", "3"]),
+            argv(&["INCR", "b"]),
+            argv(&["SET", "a", "x"]),
+            argv(&["SET", "a", "y"]),
+            argv(&["NOSUCH", "q"]),
+        ];
+        let expected: Vec<(i32, Bytes)> = [(1, "a"), (1, "b"), (1, "c"), (3, "a"), (3, "b")]
+            .into_iter()
+            .map(|(db, key)| (db, Bytes::from_static(key.as_bytes())))
+            .collect();
+        let keys = written_keys(1, &queued);
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn exec_refusals_quote_the_reason_without_err() {
+        let arity = errors::wrong_arity("exec");
+        assert_eq!(
+            errors::execabort_because(&arity).0,
+            "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command"
+        );
+        assert_eq!(
+            errors::execabort_because(&errors::NOAUTH.into()).0,
+            "EXECABORT Transaction discarded because of: NOAUTH Authentication required."
+        );
+    }
+}

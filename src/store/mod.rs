@@ -43,6 +43,9 @@ pub struct Store {
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
+/// It lives on the stack for one statement, so the pooled variant stays unboxed rather than cost
+/// an allocation per statement.
+#[allow(clippy::large_enum_variant)]
 pub enum Conn {
     Pooled(Object),
     Pinned(OwnedMutexGuard<TxConn>),
