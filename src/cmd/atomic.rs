@@ -28,19 +28,28 @@ pub type BodyFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, CmdError>> + 
 
 /// Runs `body` with `ctx.store` inside one serializable transaction and commits it; on a
 /// serialization conflict, rolls back and runs `body` again. An error from `body` rolls back.
+///
+/// Each attempt starts from the selected database the first one started with, so a SELECT in the
+/// body takes effect once. Called inside a transaction already (a script that EXEC runs), `body`
+/// runs once in it: the outer transaction makes it atomic, and a conflict goes up to the outer
+/// `atomically`, which runs everything again.
 pub async fn atomically<T, F>(ctx: &mut Ctx, mut body: F) -> Result<T, CmdError>
 where
     F: for<'a> FnMut(&'a mut Ctx) -> BodyFuture<'a, T>,
 {
+    if ctx.store.in_transaction() {
+        return body(ctx).await;
+    }
     let outside = ctx.store.clone();
+    let db = ctx.db;
     let mut attempt = 0;
     loop {
         attempt += 1;
         ctx.store = outside.begin(BEGIN).await?;
         let outcome = match body(ctx).await {
-            Ok(value) => ctx.store.batch("COMMIT").await.map(|()| value),
+            Ok(value) => ctx.store.commit().await.map(|()| value),
             Err(e) => {
-                let _ = ctx.store.batch("ROLLBACK").await;
+                let _ = ctx.store.rollback().await;
                 Err(e)
             }
         };
@@ -48,6 +57,10 @@ where
         match outcome {
             Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => {
                 tracing::debug!("transaction conflict, attempt {attempt}; running it again");
+                if ctx.db != db {
+                    ctx.db = db;
+                    ctx.client.update(|d| d.db = db);
+                }
                 tokio::task::yield_now().await;
             }
             other => return other,

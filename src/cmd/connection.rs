@@ -90,9 +90,10 @@ async fn select(ctx: &mut Ctx, mut args: Args) -> CmdResult {
 
 /// RESET
 ///
-/// Back to a fresh connection's state: database 0, RESP2, no name, and logged out when a
-/// password is set.
+/// Back to a fresh connection's state: no MULTI, no watched keys, database 0, RESP2, no name,
+/// and logged out when a password is set.
 async fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    super::multi::reset(ctx);
     ctx.db = 0;
     ctx.protocol = Protocol::Resp2;
     ctx.authenticated = !ctx.state.auth_required();

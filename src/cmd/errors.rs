@@ -121,7 +121,7 @@ pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config fil
 // Sets.
 pub const SINTERCARD_TOO_MANY_KEYS: &str =
     "ERR Number of keys can't be greater than number of args";
-pub const SINTERCARD_LIMIT: &str = "ERR LIMIT can't be negative";
+pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
 /// pgredis's own limit on SRANDMEMBER's negative count (`cmd::sets::MAX_DRAWS`).
 pub const SRANDMEMBER_TOO_MANY: &str =
     "ERR value is out of range, pgredis returns at most 10000000 random members at once";
@@ -154,12 +154,25 @@ pub const ZRANGE_LIMIT: &str =
 pub const ZRANGE_BYLEX_WITHSCORES: &str =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
-pub const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
-pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
 
 /// "ERR at least 1 input key is needed for 'zunion' command".
 pub fn no_input_keys(name: &str) -> CmdError {
     CmdError::msg(format!(
         "ERR at least 1 input key is needed for '{name}' command"
     ))
+}
+
+// Transactions (MULTI, EXEC, DISCARD, WATCH).
+pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";
+pub const EXEC_WITHOUT_MULTI: &str = "ERR EXEC without MULTI";
+pub const DISCARD_WITHOUT_MULTI: &str = "ERR DISCARD without MULTI";
+pub const WATCH_INSIDE_MULTI: &str = "ERR WATCH inside MULTI is not allowed";
+pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
+pub const NOT_ALLOWED_IN_MULTI: &str = "ERR Command not allowed inside a transaction";
+
+/// "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+/// when EXEC itself is refused; Redis quotes the refusal without an ERR code.
+pub fn execabort_because(refusal: &CmdError) -> CmdError {
+    let why = refusal.0.strip_prefix("ERR ").unwrap_or(&refusal.0);
+    CmdError::msg(format!("EXECABORT Transaction discarded because of: {why}"))
 }

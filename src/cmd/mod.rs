@@ -22,6 +22,7 @@ pub mod hello;
 pub mod info;
 pub mod keys;
 pub mod lists;
+pub mod multi;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -57,6 +58,7 @@ pub const GROUPS: &[&[Command]] = &[
     hashes::COMMANDS,
     sort::COMMANDS,
     zsets::COMMANDS,
+    multi::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.
@@ -70,6 +72,8 @@ pub struct Ctx {
     pub authenticated: bool,
     /// Set by QUIT: close after this reply is written.
     pub close_after_reply: bool,
+    /// MULTI's queue and the watched keys.
+    pub multi: multi::MultiState,
 }
 
 impl Ctx {
@@ -83,6 +87,7 @@ impl Ctx {
             protocol: Protocol::Resp2,
             authenticated,
             close_after_reply: false,
+            multi: multi::MultiState::default(),
         }
     }
 }
@@ -96,12 +101,9 @@ pub async fn execute(ctx: &mut Ctx, argv: Vec<Bytes>) -> Reply {
 }
 
 async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
-    let (cmd, start) = resolve(&argv)?;
-    if !cmd.arity_ok(argv.len()) {
-        return Err(errors::wrong_arity(cmd.name));
-    }
-    if !ctx.authenticated && !cmd.has(table::NO_AUTH) && ctx.state.auth_required() {
-        return Err(errors::NOAUTH.into());
+    let (cmd, start) = admit(ctx, &argv).map_err(|e| multi::reject(ctx, &argv, e))?;
+    if let Some(queued) = multi::queue(ctx, cmd, &argv) {
+        return queued;
     }
     ctx.client.set_last_command(cmd.name);
     ctx.state
@@ -109,6 +111,19 @@ async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
         .commands_processed
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     (cmd.handler)(ctx, Args::new(argv, start)).await
+}
+
+/// The table entry for a request that passes the checks Redis makes before running (or queuing)
+/// it, in Redis's order: the command exists, its arity fits, the client is authenticated.
+fn admit(ctx: &Ctx, argv: &[Bytes]) -> Result<(&'static Command, usize), CmdError> {
+    let (cmd, start) = resolve(argv)?;
+    if !cmd.arity_ok(argv.len()) {
+        return Err(errors::wrong_arity(cmd.name));
+    }
+    if !ctx.authenticated && !cmd.has(table::NO_AUTH) && ctx.state.auth_required() {
+        return Err(errors::NOAUTH.into());
+    }
+    Ok((cmd, start))
 }
 
 /// Finds the table entry for a request: the command, or its subcommand for container commands.

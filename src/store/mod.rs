@@ -16,6 +16,7 @@ pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod migrate;
+pub mod multi;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -43,7 +44,7 @@ pub struct Store {
     pool: Pool,
     pg_config: tokio_postgres::Config,
     /// Inside MULTI/EXEC or a script: the connection whose transaction every statement joins.
-    pinned: Option<Arc<Mutex<Object>>>,
+    pinned: Option<Arc<Mutex<TxConn>>>,
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
@@ -51,7 +52,7 @@ pub struct Store {
 #[allow(clippy::large_enum_variant)]
 pub enum Conn {
     Pooled(Object),
-    Pinned(OwnedMutexGuard<Object>),
+    Pinned(OwnedMutexGuard<TxConn>),
 }
 
 impl Deref for Conn {
@@ -60,7 +61,27 @@ impl Deref for Conn {
     fn deref(&self) -> &Self::Target {
         match self {
             Conn::Pooled(object) => object,
-            Conn::Pinned(guard) => guard,
+            Conn::Pinned(guard) => guard.object.as_deref().expect("open transaction"),
+        }
+    }
+}
+
+/// The connection of an open transaction. Dropped before COMMIT or ROLLBACK ran on it (a handler
+/// panicked, a task was cancelled), it leaves the pool and closes instead of going back: PostgreSQL
+/// then rolls the transaction back and releases its locks, and no later command can ever run
+/// inside it by accident.
+pub struct TxConn {
+    object: Option<Object>,
+    ended: bool,
+}
+
+impl Drop for TxConn {
+    fn drop(&mut self) {
+        if !self.ended
+            && let Some(object) = self.object.take()
+        {
+            tracing::warn!("a transaction was abandoned before it ended; closing its connection");
+            drop(Object::take(object));
         }
     }
 }
@@ -125,10 +146,38 @@ impl Store {
             Conn::Pinned(_) => return Err(CmdError::msg("ERR transaction already open")),
         };
         object.batch_execute(begin_sql).await?;
+        let tx = TxConn {
+            object: Some(object),
+            ended: false,
+        };
         Ok(Store {
-            pinned: Some(Arc::new(Mutex::new(object))),
+            pinned: Some(Arc::new(Mutex::new(tx))),
             ..self.clone()
         })
+    }
+
+    /// Ends the transaction `begin` opened with COMMIT. Its connection returns to the pool when
+    /// the last handle on this store is dropped.
+    pub async fn commit(&self) -> Result<(), CmdError> {
+        self.end("COMMIT").await
+    }
+
+    /// Ends the transaction `begin` opened with ROLLBACK.
+    pub async fn rollback(&self) -> Result<(), CmdError> {
+        self.end("ROLLBACK").await
+    }
+
+    async fn end(&self, sql: &str) -> Result<(), CmdError> {
+        let Some(pinned) = &self.pinned else {
+            return Err(CmdError::msg("ERR no transaction open"));
+        };
+        let mut tx = pinned.lock().await;
+        let client = tx.object.as_deref().expect("open transaction");
+        let result = client.batch_execute(sql).await;
+        // Whatever the outcome, the transaction is over: a failed COMMIT rolls back, and a
+        // broken connection is dropped by the pool's recycling check.
+        tx.ended = true;
+        Ok(result?)
     }
 
     /// Whether statements run inside an open transaction.
@@ -136,7 +185,8 @@ impl Store {
         self.pinned.is_some()
     }
 
-    /// Runs `sql` (COMMIT, ROLLBACK, SAVEPOINT ...) on the pinned connection.
+    /// Runs `sql` (SAVEPOINT, RELEASE ...) on the pinned connection; `commit` and `rollback` end
+    /// the transaction.
     pub async fn batch(&self, sql: &str) -> Result<(), CmdError> {
         Ok(self.conn().await?.batch_execute(sql).await?)
     }

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::cmd::errors::{
-    CmdError, NUMKEYS_POSITIVE, SINTERCARD_LIMIT, SINTERCARD_TOO_MANY_KEYS, SYNTAX,
+    CmdError, LIMIT_NEGATIVE, NUMKEYS_POSITIVE, SINTERCARD_TOO_MANY_KEYS, SYNTAX,
 };
 use crate::cmd::table::CmdResult;
 use crate::cmd::{Args, Ctx};
@@ -85,7 +85,7 @@ fn parse_sintercard(args: &mut Args) -> Result<(Vec<Bytes>, Option<i64>), CmdErr
         }
         let n = string2ll(&args.next_bytes()?)
             .filter(|n| *n >= 0)
-            .ok_or(CmdError::from(SINTERCARD_LIMIT))?;
+            .ok_or(CmdError::from(LIMIT_NEGATIVE))?;
         limit = (n > 0).then_some(n);
     }
     Ok((keys, limit))
@@ -118,7 +118,7 @@ mod tests {
         assert_eq!(parse(&["1", "a", "b"]), Err(SYNTAX.into()));
         assert_eq!(
             parse(&["1", "a", "LIMIT", "-1"]),
-            Err(SINTERCARD_LIMIT.into())
+            Err(LIMIT_NEGATIVE.into())
         );
     }
 }

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::super::errors::{
-    COUNT_NOT_POSITIVE, LONG_RANGE, NOT_INTEGER, NUMKEYS_POSITIVE, OUT_OF_RANGE, SYNTAX,
+    COUNT_POSITIVE, LONG_RANGE, NOT_INTEGER, NUMKEYS_POSITIVE, OUT_OF_RANGE, SYNTAX,
     VALUE_OUT_OF_RANGE,
 };
 use super::super::table::CmdResult;
@@ -78,7 +78,7 @@ pub async fn zmpop(ctx: &mut Ctx, mut args: Args) -> CmdResult {
         if count.is_none() && option_is(&opts[j], "COUNT") && j + 1 < opts.len() {
             let n = string2ll(&opts[j + 1])
                 .filter(|n| *n >= 1)
-                .ok_or(CmdError::from(COUNT_NOT_POSITIVE))?;
+                .ok_or(CmdError::from(COUNT_POSITIVE))?;
             count = Some(n);
             j += 2;
         } else {
