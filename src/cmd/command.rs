@@ -162,13 +162,13 @@ async fn getkeys(_ctx: &mut Ctx, mut args: Args) -> CmdResult {
     if !cmd.subcommands.is_empty() && argv.len() >= 2 {
         cmd = table::lookup_sub(cmd, &argv[1]).ok_or(errors::INVALID_COMMAND)?;
     }
-    if cmd.keys.0 <= 0 {
+    if !cmd.has_keys() {
         return Err(errors::NO_KEY_ARGUMENTS.into());
     }
     if !cmd.arity_ok(argv.len()) {
         return Err(errors::INVALID_COMMAND_ARITY.into());
     }
-    let keys = cmd.key_positions(argv.len());
+    let keys = cmd.key_positions(&argv);
     if keys.is_empty() {
         return Err(errors::INVALID_COMMAND_ARGS.into());
     }

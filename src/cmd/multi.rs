@@ -183,7 +183,7 @@ fn written_keys(mut db: i32, queued: &[Vec<Bytes>]) -> Vec<(i32, Bytes)> {
         if cmd.name == "select" {
             db = string2ll(&argv[1]).map_or(db, |n| n as i32);
         } else if cmd.has(WRITE) {
-            let positions = cmd.key_positions(argv.len());
+            let positions = cmd.key_positions(argv);
             keys.extend(positions.into_iter().map(|i| (db, argv[i].clone())));
         }
     }

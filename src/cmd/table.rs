@@ -7,8 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::LazyLock;
 
+use bytes::Bytes;
+
 use super::errors::CmdError;
 use super::{Args, Ctx};
+use crate::numbers::string2ll;
 use crate::resp::Reply;
 
 pub type CmdResult = Result<Reply, CmdError>;
@@ -81,6 +84,10 @@ pub struct Command {
     pub summary: &'static str,
     pub handler: Handler,
     pub subcommands: &'static [Command],
+    /// For commands whose keys are counted by an argument (`LMPOP numkeys key ...`,
+    /// `ZUNIONSTORE dest numkeys key ...`, `EVAL script numkeys key ...`): that argument's index;
+    /// the keys follow it. 0 when the key spec above says it all.
+    pub key_count_at: usize,
 }
 
 impl Command {
@@ -102,7 +109,13 @@ impl Command {
             summary,
             handler,
             subcommands: &[],
+            key_count_at: 0,
         }
+    }
+
+    pub const fn with_key_count_at(mut self, index: usize) -> Command {
+        self.key_count_at = index;
+        self
     }
 
     pub const fn with_subcommands(mut self, subcommands: &'static [Command]) -> Command {
@@ -123,17 +136,34 @@ impl Command {
         }
     }
 
-    /// Positions of the key arguments in `argv` (name at 0), from the table's key spec.
-    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
+    /// Whether the table knows where this command's keys are.
+    pub fn has_keys(&self) -> bool {
+        self.keys.0 > 0 || self.key_count_at > 0
+    }
+
+    /// Positions of the key arguments in `argv` (name at 0), from the table's key spec; empty
+    /// when a key count argument is not a number that fits the arguments.
+    pub fn key_positions(&self, argv: &[Bytes]) -> Vec<usize> {
+        let argc = argv.len() as i32;
         let (first, last, step) = self.keys;
-        if first <= 0 || step <= 0 {
-            return Vec::new();
+        let mut positions: Vec<usize> = Vec::new();
+        if first > 0 && step > 0 {
+            let last = if last < 0 { argc + last } else { last };
+            positions.extend(
+                (first..=last.min(argc - 1))
+                    .step_by(step as usize)
+                    .map(|i| i as usize),
+            );
         }
-        let last = if last < 0 { argc as i32 + last } else { last };
-        (first..=last.min(argc as i32 - 1))
-            .step_by(step as usize)
-            .map(|i| i as usize)
-            .collect()
+        if self.key_count_at > 0 {
+            let at = self.key_count_at;
+            let count = argv.get(at).and_then(|n| string2ll(n)).unwrap_or(0);
+            if count < 1 || count > (argv.len() - at - 1) as i64 {
+                return Vec::new();
+            }
+            positions.extend(at + 1..=at + count as usize);
+        }
+        positions
     }
 }
 

@@ -119,7 +119,8 @@ pub const COMMANDS: &[Command] = &[
         "list",
         "Pop elements from a list",
         handler!(push_pop::lmpop),
-    ),
+    )
+    .with_key_count_at(1),
     Command::new(
         "lmove",
         5,

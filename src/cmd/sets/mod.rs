@@ -150,7 +150,8 @@ pub const COMMANDS: &[Command] = &[
         "set",
         "Intersect multiple sets and return the cardinality of the result",
         handler!(algebra::sintercard),
-    ),
+    )
+    .with_key_count_at(1),
     Command::new(
         "sinterstore",
         -3,

@@ -267,7 +267,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.",
         handler!(pop::zmpop),
-    ),
+    )
+    .with_key_count_at(1),
     Command::new(
         "zrandmember",
         -2,
@@ -285,7 +286,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Returns the union of multiple sorted sets.",
         handler!(setops::zunion),
-    ),
+    )
+    .with_key_count_at(1),
     Command::new(
         "zinter",
         -3,
@@ -294,7 +296,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Returns the intersect of multiple sorted sets.",
         handler!(setops::zinter),
-    ),
+    )
+    .with_key_count_at(1),
     Command::new(
         "zdiff",
         -3,
@@ -303,7 +306,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Returns the difference between multiple sorted sets.",
         handler!(setops::zdiff),
-    ),
+    )
+    .with_key_count_at(1),
     Command::new(
         "zunionstore",
         -4,
@@ -312,7 +316,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Stores the union of multiple sorted sets in a key.",
         handler!(setops::zunionstore),
-    ),
+    )
+    .with_key_count_at(2),
     Command::new(
         "zinterstore",
         -4,
@@ -321,7 +326,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Stores the intersect of multiple sorted sets in a key.",
         handler!(setops::zinterstore),
-    ),
+    )
+    .with_key_count_at(2),
     Command::new(
         "zdiffstore",
         -4,
@@ -330,7 +336,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Stores the difference of multiple sorted sets in a key.",
         handler!(setops::zdiffstore),
-    ),
+    )
+    .with_key_count_at(2),
     Command::new(
         "zintercard",
         -3,
@@ -339,7 +346,8 @@ pub const COMMANDS: &[Command] = &[
         "sorted-set",
         "Returns the number of members of the intersect of multiple sorted sets.",
         handler!(setops::zintercard),
-    ),
+    )
+    .with_key_count_at(1),
     Command::new(
         "zscan",
         -3,
