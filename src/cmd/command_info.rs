@@ -134,7 +134,9 @@ fn key_specs(cmd: &Command) -> Vec<Reply> {
     if first <= 0 {
         return Vec::new();
     }
-    let flags: &[&'static str] = if cmd.has(WRITE) {
+    let flags: &[&'static str] = if cmd.has(PUBSUB) {
+        &["not_key"]
+    } else if cmd.has(WRITE) {
         &["RW", "update"]
     } else {
         &["RO", "access"]

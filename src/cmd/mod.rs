@@ -20,6 +20,7 @@ pub mod connection;
 pub mod hello;
 pub mod info;
 pub mod keys;
+pub mod pubsub;
 pub mod server;
 pub mod strings;
 
@@ -47,6 +48,7 @@ pub const GROUPS: &[&[Command]] = &[
     strings::COMMANDS,
     bits::COMMANDS,
     keys::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.
@@ -60,12 +62,15 @@ pub struct Ctx {
     pub authenticated: bool,
     /// Set by QUIT: close after this reply is written.
     pub close_after_reply: bool,
+    /// Pub/Sub subscriptions and the mailbox for pushed messages.
+    pub pubsub: crate::notify::Subscriber,
 }
 
 impl Ctx {
     pub fn new(state: Arc<State>, client: Arc<ClientInfo>) -> Ctx {
         let authenticated = !state.auth_required();
         Ctx {
+            pubsub: crate::notify::Subscriber::new(state.pubsub.clone(), client.id),
             store: state.store.clone(),
             state,
             client,
@@ -93,12 +98,18 @@ async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
     if !ctx.authenticated && !cmd.has(table::NO_AUTH) && ctx.state.auth_required() {
         return Err(errors::NOAUTH.into());
     }
+    pubsub::check_context(ctx, cmd)?;
     ctx.client.set_last_command(cmd.name);
     ctx.state
         .stats
         .commands_processed
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    (cmd.handler)(ctx, Args::new(argv, start)).await
+    let events = crate::notify::keyspace::before(ctx, cmd, &argv);
+    let reply = (cmd.handler)(ctx, Args::new(argv, start)).await;
+    if let (Some(events), Ok(reply)) = (events, &reply) {
+        events.emit(ctx, reply).await;
+    }
+    reply
 }
 
 /// Finds the table entry for a request: the command, or its subcommand for container commands.

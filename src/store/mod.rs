@@ -14,6 +14,7 @@
 pub mod bits;
 pub mod keys;
 pub mod migrate;
+pub mod pubsub;
 pub mod server;
 pub mod strings;
 pub mod sweeper;
@@ -42,6 +43,7 @@ pub struct Store {
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
+#[allow(clippy::large_enum_variant)] // one per statement, on the stack: boxing buys nothing
 pub enum Conn {
     Pooled(Object),
     Pinned(OwnedMutexGuard<Object>),
@@ -96,6 +98,23 @@ impl Store {
             }
         });
         Ok(client)
+    }
+
+    /// A connection of its own, outside the pool, shown as `application_name` in
+    /// pg_stat_activity; the caller drives its connection half (to read notifications).
+    pub async fn dedicated_named(
+        &self,
+        application_name: &str,
+    ) -> Result<
+        (
+            tokio_postgres::Client,
+            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+        ),
+        tokio_postgres::Error,
+    > {
+        let mut config = self.pg_config.clone();
+        config.application_name(application_name);
+        config.connect(NoTls).await
     }
 
     pub async fn conn(&self) -> Result<Conn, CmdError> {
