@@ -59,12 +59,19 @@ async fn run(
                     let log = tracing::enabled!(tracing::Level::DEBUG).then(|| describe(&argv));
                     let reply = cmd::execute(ctx, argv).await;
                     // As in Redis, messages delivered while the command ran (its own PUBLISH, a
-                    // keyspace event of its own write) come before its reply.
-                    pushed += drain(&mut mailbox, ctx.protocol, &mut output);
+                    // keyspace event of its own write) come before its reply, unless the command
+                    // replies first.
+                    let reply_first = ctx.pubsub.take_reply_first();
+                    if !reply_first {
+                        pushed += drain(&mut mailbox, ctx.protocol, &mut output);
+                    }
                     if let Some(request) = log {
                         tracing::debug!("client {}: {} -> {:?}", ctx.client.id, request, reply);
                     }
                     reply.encode(ctx.protocol, &mut output);
+                    if reply_first {
+                        pushed += drain(&mut mailbox, ctx.protocol, &mut output);
+                    }
                     if ctx.close_after_reply {
                         close = true;
                         break;

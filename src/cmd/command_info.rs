@@ -93,7 +93,7 @@ pub fn acl_categories(cmd: &Command) -> Vec<&'static str> {
     let has = |category: &str| match category {
         "read" => cmd.has(READONLY),
         "write" => cmd.has(WRITE),
-        "pubsub" => cmd.has(PUBSUB) || group == Some("pubsub"),
+        "pubsub" => cmd.has(PUBSUB),
         "admin" | "dangerous" => cmd.has(ADMIN),
         "fast" => cmd.has(FAST),
         "slow" => !cmd.has(FAST),

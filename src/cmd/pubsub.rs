@@ -8,7 +8,7 @@
 use bytes::Bytes;
 
 use super::client::help_reply;
-use super::errors::CmdError;
+use super::errors::{self, CmdError};
 use super::table::*;
 use super::{Args, Ctx};
 use crate::handler;
@@ -17,33 +17,16 @@ use crate::resp::{Protocol, Reply};
 
 const FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
+/// In the order Redis 7.0's COMMAND lists them.
 const SUBCOMMANDS: &[Command] = &[
     Command::new(
-        "pubsub|channels",
-        -2,
-        PUBSUB | LOADING | STALE,
-        (0, 0, 0),
-        "pubsub",
-        "List active channels",
-        handler!(channels),
-    ),
-    Command::new(
-        "pubsub|numsub",
-        -2,
-        PUBSUB | LOADING | STALE,
-        (0, 0, 0),
-        "pubsub",
-        "Get the count of subscribers for channels",
-        handler!(numsub),
-    ),
-    Command::new(
-        "pubsub|numpat",
+        "pubsub|help",
         2,
-        PUBSUB | LOADING | STALE,
+        LOADING | STALE,
         (0, 0, 0),
         "pubsub",
-        "Get the count of unique patterns pattern subscriptions",
-        handler!(numpat),
+        "Show helpful text about the different subcommands",
+        handler!(help),
     ),
     Command::new(
         "pubsub|shardchannels",
@@ -55,6 +38,33 @@ const SUBCOMMANDS: &[Command] = &[
         handler!(shardchannels),
     ),
     Command::new(
+        "pubsub|channels",
+        -2,
+        PUBSUB | LOADING | STALE,
+        (0, 0, 0),
+        "pubsub",
+        "List active channels",
+        handler!(channels),
+    ),
+    Command::new(
+        "pubsub|numpat",
+        2,
+        PUBSUB | LOADING | STALE,
+        (0, 0, 0),
+        "pubsub",
+        "Get the count of unique patterns pattern subscriptions",
+        handler!(numpat),
+    ),
+    Command::new(
+        "pubsub|numsub",
+        -2,
+        PUBSUB | LOADING | STALE,
+        (0, 0, 0),
+        "pubsub",
+        "Get the count of subscribers for channels",
+        handler!(numsub),
+    ),
+    Command::new(
         "pubsub|shardnumsub",
         -2,
         PUBSUB | LOADING | STALE,
@@ -62,15 +72,6 @@ const SUBCOMMANDS: &[Command] = &[
         "pubsub",
         "Get the count of subscribers for shard channels",
         handler!(shardnumsub),
-    ),
-    Command::new(
-        "pubsub|help",
-        2,
-        LOADING | STALE,
-        (0, 0, 0),
-        "pubsub",
-        "Show helpful text about the different subcommands",
-        handler!(help),
     ),
 ];
 
@@ -132,7 +133,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new(
         "publish",
         3,
-        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
+        PUBSUB | LOADING | STALE | FAST,
         (0, 0, 0),
         "pubsub",
         "Post a message to a channel",
@@ -141,7 +142,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new(
         "spublish",
         3,
-        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
+        PUBSUB | LOADING | STALE | FAST,
         (1, 1, 1),
         "pubsub",
         "Post a message to a shard channel",
@@ -274,19 +275,20 @@ async fn publish_to(ctx: &mut Ctx, mut args: Args, shard: bool) -> CmdResult {
 
 /// PUBSUB CHANNELS [pattern]
 async fn channels(ctx: &mut Ctx, args: Args) -> CmdResult {
-    list_channels(ctx, args, Kind::Channel, "channels")
+    list_channels(ctx, args, Kind::Channel)
 }
 
 /// PUBSUB SHARDCHANNELS [pattern]
 async fn shardchannels(ctx: &mut Ctx, args: Args) -> CmdResult {
-    list_channels(ctx, args, Kind::Shard, "shardchannels")
+    list_channels(ctx, args, Kind::Shard)
 }
 
-fn list_channels(ctx: &mut Ctx, mut args: Args, kind: Kind, name: &str) -> CmdResult {
+fn list_channels(ctx: &mut Ctx, mut args: Args, kind: Kind) -> CmdResult {
     if args.remaining() > 1 {
-        return Err(CmdError::msg(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{name}'. Try PUBSUB HELP."
-        )));
+        return Err(CmdError::msg(errors::one_line(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            errors::c_str(&args.argv()[1])
+        ))));
     }
     let pattern = args.rest().pop();
     let names = ctx.state.pubsub.registry.channels(kind, pattern.as_deref());

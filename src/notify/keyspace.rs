@@ -9,10 +9,12 @@
 //! Events are derived in one place, after dispatch, from the command, its arguments and its
 //! reply (the table in `events`), rather than inside each command. That is exact for single-key
 //! commands; where a reply does not say which keys changed it errs towards notifying: DEL and
-//! UNLINK of several keys notify `del` for every named key when any was deleted, and a pop or
-//! removal that empties a collection does not add Redis's extra `del`. `expired` and `evicted`
+//! UNLINK of several keys notify `del` for every named key when any was deleted; a pop or
+//! removal that empties a collection does not add Redis's extra `del`, and neither does a
+//! BITOP or *STORE whose empty result deleted its destination. `expired` and `evicted`
 //! events are not emitted (expired keys are removed by the sweeper in bulk, and nothing is
-//! evicted).
+//! evicted). Each event reaches the client that caused it before or after the command's reply,
+//! as Redis orders them (`reply_first`).
 
 use bytes::Bytes;
 
@@ -87,9 +89,16 @@ pub fn before(ctx: &Ctx, cmd: &'static Command, argv: &[Bytes]) -> Option<Pendin
 impl Pending {
     /// Emits the events of the command that just returned `reply`. The write has happened
     /// already, so a failure to notify is logged, not returned.
-    pub async fn emit(self, ctx: &Ctx, reply: &Reply) {
+    pub async fn emit(self, ctx: &mut Ctx, reply: &Reply) {
         let mut messages = Vec::new();
-        for (class, event, db, key) in events(self.cmd.name, self.db, &self.argv, reply) {
+        let events = events(self.cmd.name, self.db, &self.argv, reply);
+        if events
+            .first()
+            .is_some_and(|e| reply_first(self.cmd.name, &self.argv, e.1))
+        {
+            ctx.pubsub.set_reply_first();
+        }
+        for (class, event, db, key) in events {
             if self.flags & class == 0 {
                 continue;
             }
@@ -110,6 +119,21 @@ impl Pending {
         if let Err(e) = hub.publish_all(&ctx.store, false, &messages).await {
             tracing::warn!("keyspace notification for {} not sent: {e}", self.cmd.name);
         }
+    }
+}
+
+/// Whether Redis writes the command's reply before its events (it calls `addReply` before
+/// `notifyKeyspaceEvent`), which a client subscribed to its own events can see.
+fn reply_first(name: &str, argv: &[Bytes], first_event: &str) -> bool {
+    match name {
+        "expire" | "pexpire" | "expireat" | "pexpireat" => first_event != "del",
+        "set" => has_option(argv, 3, &["get"]),
+        "getex" | "getdel" | "getset" | "bitfield" => true,
+        "lpush" | "rpush" | "lpushx" | "rpushx" | "lpop" | "rpop" | "lset" => true,
+        "sinterstore" | "sunionstore" | "sdiffstore" => true,
+        "hset" | "hmset" | "hsetnx" | "hincrby" | "hincrbyfloat" => true,
+        "zadd" | "zincrby" | "zunionstore" | "zinterstore" | "zdiffstore" | "zrangestore" => true,
+        _ => false,
     }
 }
 
@@ -190,10 +214,7 @@ fn events(
         "setrange" if !arg(3).is_empty() => one(STRING, "setrange"),
         "setbit" => one(STRING, "setbit"),
         "bitfield" if has_option(argv, 2, &["set", "incrby"]) => one(STRING, "setbit"),
-        "bitop" => match reply {
-            Reply::Int(0) => vec![(GENERIC, "del", db, arg(2))],
-            _ => vec![(STRING, "set", db, arg(2))],
-        },
+        "bitop" if changed(reply) => vec![(STRING, "set", db, arg(2))],
         "del" | "unlink" if changed(reply) => every(1, 1, GENERIC, "del"),
         "expire" | "pexpire" | "expireat" | "pexpireat" if changed(reply) => {
             let when = crate::numbers::string2ll(&arg(2)).unwrap_or(0);
@@ -257,10 +278,7 @@ fn events(
         "smove" if changed(reply) => {
             vec![(SET, "srem", db, arg(1)), (SET, "sadd", db, arg(2))]
         }
-        "sinterstore" | "sunionstore" | "sdiffstore" => match reply {
-            Reply::Int(0) => vec![(GENERIC, "del", db, arg(1))],
-            _ => one(SET, static_name(name)),
-        },
+        "sinterstore" | "sunionstore" | "sdiffstore" => if_changed(SET, static_name(name)),
         "hset" | "hmset" => one(HASH, "hset"),
         "hsetnx" => if_changed(HASH, "hset"),
         "hdel" => if_changed(HASH, "hdel"),
@@ -274,10 +292,9 @@ fn events(
             if_changed(ZSET, static_name(name))
         }
         "zpopmin" | "zpopmax" => if_changed(ZSET, static_name(name)),
-        "zunionstore" | "zinterstore" | "zdiffstore" | "zrangestore" => match reply {
-            Reply::Int(0) => vec![(GENERIC, "del", db, arg(1))],
-            _ => one(ZSET, static_name(name)),
-        },
+        "zunionstore" | "zinterstore" | "zdiffstore" | "zrangestore" => {
+            if_changed(ZSET, static_name(name))
+        }
         _ => Vec::new(),
     }
 }

@@ -17,6 +17,8 @@ pub struct Subscriber {
     channels: BTreeSet<Bytes>,
     patterns: BTreeSet<Bytes>,
     shard: BTreeSet<Bytes>,
+    /// Set when the command being run wants its reply written before what it pushed.
+    reply_first: bool,
 }
 
 impl Subscriber {
@@ -30,6 +32,7 @@ impl Subscriber {
             channels: BTreeSet::new(),
             patterns: BTreeSet::new(),
             shard: BTreeSet::new(),
+            reply_first: false,
         }
     }
 
@@ -83,6 +86,16 @@ impl Subscriber {
     /// Whether the connection is in subscribed mode (subscribed to anything).
     pub fn subscribed(&self) -> bool {
         !(self.channels.is_empty() && self.patterns.is_empty() && self.shard.is_empty())
+    }
+
+    /// Asks the connection to write the current command's reply before the messages it pushed.
+    pub fn set_reply_first(&mut self) {
+        self.reply_first = true;
+    }
+
+    /// Whether the current command's reply goes before its pushed messages; resets the request.
+    pub fn take_reply_first(&mut self) -> bool {
+        std::mem::take(&mut self.reply_first)
     }
 
     /// Leaves every subscription silently (RESET, disconnect).
