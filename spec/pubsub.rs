@@ -239,7 +239,13 @@ fn large_messages_arrive_whole_everywhere() {
     for sub in &mut subs {
         assert_eq!(sub.payload(), "before");
         assert!(sub.message().pop().unwrap() == medium, "100 KB message");
-        assert!(sub.message().pop().unwrap() == large, "10 MB message");
+        let got = sub.message().pop().unwrap();
+        let diff = got.iter().zip(&large).position(|(a, b)| a != b);
+        assert!(
+            got == large,
+            "10 MB message: {} bytes, first difference at {diff:?}",
+            got.len()
+        );
         assert_eq!(sub.payload(), "after");
     }
 }

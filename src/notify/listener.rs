@@ -95,6 +95,7 @@ async fn connect(state: &State) -> Result<Session, tokio_postgres::Error> {
         .batch_execute(&format!("LISTEN {PUBSUB_CHANNEL}; LISTEN {KEYS_CHANNEL}"))
         .await?;
     load_settings(state, &client).await?;
+    state.pubsub.listening();
     Ok(Session { client, notes })
 }
 
@@ -131,7 +132,16 @@ pub fn apply_keyspace_setting(state: &State, value: &str) {
 }
 
 /// Handles notifications until the connection ends.
-async fn dispatch(state: &State, mut session: Session) -> Result<(), tokio_postgres::Error> {
+async fn dispatch(state: &State, session: Session) -> Result<(), tokio_postgres::Error> {
+    let result = handle_notifications(state, session).await;
+    state.pubsub.not_listening();
+    result
+}
+
+async fn handle_notifications(
+    state: &State,
+    mut session: Session,
+) -> Result<(), tokio_postgres::Error> {
     let hub: &Hub = &state.pubsub;
     while let Some(n) = session.notes.recv().await {
         if n.channel() == KEYS_CHANNEL {
@@ -145,6 +155,12 @@ async fn dispatch(state: &State, mut session: Session) -> Result<(), tokio_postg
             continue;
         };
         if note.origin.as_deref() == Some(hub.origin.as_str()) {
+            // Our own message: its publisher waits with it, so it needs no decoding or fetching.
+            // Not waiting any more (we were not listening when it was sent): delivered already.
+            if let Some(own) = hub.take_own(note.seq) {
+                let n = hub.registry.deliver(own.shard, &own.channel, &own.message);
+                let _ = own.done.send(n);
+            }
             continue;
         }
         match note.event {

@@ -3,27 +3,30 @@
 //!
 //! # How a message travels
 //!
-//! PUBLISH sends one NOTIFY on the PostgreSQL channel `pgredis_pubsub` (payload format in `wire`)
-//! and, once that has committed, hands the message to this instance's own subscribers directly, as
-//! Redis does before it replies. Every instance keeps one dedicated connection, outside the pool,
-//! that LISTENs (`listener`); it delivers each notification to its local subscribers and skips the
-//! ones its own instance has already delivered. So a message reaches each subscriber exactly once,
-//! and in publish order per publisher: a client's PUBLISHes commit in the order it sent them, and
-//! PostgreSQL delivers notifications in commit order.
+//! PUBLISH sends one NOTIFY on the PostgreSQL channel `pgredis_pubsub` (payload format in `wire`).
+//! Every instance keeps one dedicated connection, outside the pool, that LISTENs (`listener`) and
+//! delivers each notification to its local subscribers, in the order PostgreSQL delivers them:
+//! commit order, the same on every instance. The publishing instance delivers its own messages
+//! the same way, from its own listener, and PUBLISH waits for that before it replies. So every
+//! subscriber of every instance sees every message once, all in one order that agrees with
+//! publish order per publisher and with causality (a message published after PUBLISH of another
+//! returned comes after it everywhere); and, as in Redis, a client's own PUBLISH delivers to it
+//! before its reply, and the reply counts the receivers.
 //!
-//! A PUBLISH inside a transaction (MULTI/EXEC, scripts) delivers nothing itself: its NOTIFY is sent
-//! only if the transaction commits, and then every instance, the publisher's included, delivers
-//! it from the notification.
+//! A PUBLISH inside a transaction (MULTI/EXEC, scripts) does not wait: its NOTIFY is sent only if
+//! the transaction commits, and then every instance delivers it from the notification.
 //!
 //! Payloads are limited to 8000 bytes and Redis messages to 512 MB: a bigger message is stored in
-//! `pgredis_pubsub_messages` in the same statement as its NOTIFY, which carries only its id. An
-//! instance with no subscriber for it does not even fetch it. The sweeper deletes stored
-//! messages after `STORED_RETENTION_MS`; an instance that falls that far behind drops the message
-//! (and logs it) rather than blocking the others.
+//! `pgredis_pubsub_messages` in the same statement as its NOTIFY, which carries only its id (and
+//! its channel when short, so that an instance with no subscriber for it does not fetch it; the
+//! publishing instance never fetches its own). The sweeper deletes stored messages after
+//! `STORED_RETENTION_MS`; an instance that falls that far behind drops the message (and logs it)
+//! rather than blocking the others.
 //!
-//! When the listening connection drops, the listener reconnects and LISTENs again; messages
-//! published meanwhile are lost for this instance's subscribers (Pub/Sub is at-most-once in Redis
-//! too), and key waiters are woken to look again.
+//! When the listening connection drops, the listener reconnects and LISTENs again. Meanwhile
+//! PUBLISH delivers to local subscribers directly, and messages from other instances are lost for
+//! this instance's subscribers (Pub/Sub is at-most-once in Redis too); key waiters are woken to
+//! look again.
 //!
 //! # Deliberate differences from Redis
 //!
@@ -44,10 +47,12 @@ pub mod subscriber;
 pub mod waiters;
 pub mod wire;
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use tokio::sync::oneshot;
 
 pub use registry::{Kind, Registry};
 pub use subscriber::Subscriber;
@@ -68,6 +73,19 @@ pub struct Hub {
     pub waiters: Arc<KeyWaiters>,
     /// notify-keyspace-events as `keyspace::Flags` bits; 0 costs writes nothing.
     keyspace: AtomicU32,
+    /// Messages of this instance waiting for its listener to deliver them, by `seq`; `None` while
+    /// the listener is not listening.
+    own: Mutex<Option<HashMap<u64, Own>>>,
+}
+
+/// A message this instance published, until its listener delivers it.
+pub struct Own {
+    pub shard: bool,
+    pub channel: Bytes,
+    pub message: Bytes,
+    /// Told the number of local receivers once delivered; dropped undelivered when the listener
+    /// lost its connection.
+    pub done: oneshot::Sender<i64>,
 }
 
 impl Hub {
@@ -78,6 +96,7 @@ impl Hub {
             registry: Registry::default(),
             waiters: Arc::new(KeyWaiters::default()),
             keyspace: AtomicU32::new(0),
+            own: Mutex::new(None),
         }
     }
 
@@ -97,19 +116,71 @@ impl Hub {
         self.publish_all(store, shard, &[(channel, message)]).await
     }
 
-    /// Sends several messages, in order, in one round trip when they all fit in payloads.
+    /// Sends several messages, in order, in one round trip when they all fit in payloads; waits
+    /// until they have been delivered here and returns the number of local deliveries.
     pub async fn publish_all(
         &self,
         store: &Store,
         shard: bool,
         messages: &[(Bytes, Bytes)],
     ) -> Result<i64, CmdError> {
-        // Inside a transaction nothing is delivered until it commits: every instance delivers it.
-        let deliver_here = !store.in_transaction();
-        let origin = deliver_here.then_some(self.origin.as_str());
+        // Inside a transaction nothing is sent until it commits: every instance delivers it then.
+        let in_transaction = store.in_transaction();
+        let mut seqs = Vec::with_capacity(messages.len());
+        let mut done = Vec::with_capacity(messages.len());
+        {
+            let mut own = self.own.lock().unwrap();
+            for (channel, message) in messages {
+                let seq = self.next_seq();
+                seqs.push(seq);
+                if let (false, Some(own)) = (in_transaction, own.as_mut()) {
+                    let (tx, rx) = oneshot::channel();
+                    let pending = Own {
+                        shard,
+                        channel: channel.clone(),
+                        message: message.clone(),
+                        done: tx,
+                    };
+                    own.insert(seq, pending);
+                    done.push(Some(rx));
+                } else {
+                    done.push(None);
+                }
+            }
+        }
+        let origin = (!in_transaction).then_some(self.origin.as_str());
+        if let Err(e) = self.notify(store, shard, origin, &seqs, messages).await {
+            if let Some(own) = self.own.lock().unwrap().as_mut() {
+                seqs.iter().for_each(|seq| drop(own.remove(seq)));
+            }
+            return Err(e);
+        }
+        let mut receivers = 0;
+        for ((channel, message), done) in messages.iter().zip(done) {
+            receivers += match done {
+                Some(rx) => match rx.await {
+                    Ok(n) => n,
+                    // The listener lost its connection before it saw the message.
+                    Err(_) => self.registry.deliver(shard, channel, message),
+                },
+                None if in_transaction => self.registry.receivers(shard, channel),
+                // Not listening right now: nobody here will get it from a notification.
+                None => self.registry.deliver(shard, channel, message),
+            };
+        }
+        Ok(receivers)
+    }
+
+    async fn notify(
+        &self,
+        store: &Store,
+        shard: bool,
+        origin: Option<&str>,
+        seqs: &[u64],
+        messages: &[(Bytes, Bytes)],
+    ) -> Result<(), CmdError> {
         let mut inline = Vec::with_capacity(messages.len());
-        for (channel, message) in messages {
-            let seq = self.next_seq();
+        for (&seq, (channel, message)) in seqs.iter().zip(messages) {
             match wire::message(origin, seq, shard, channel, message) {
                 Some(payload) => inline.push(payload),
                 None => {
@@ -119,16 +190,23 @@ impl Hub {
                 }
             }
         }
-        store::pubsub::notify(store, &inline).await?;
-        let mut receivers = 0;
-        for (channel, message) in messages {
-            receivers += if deliver_here {
-                self.registry.deliver(shard, channel, message)
-            } else {
-                self.registry.receivers(shard, channel)
-            };
-        }
-        Ok(receivers)
+        store::pubsub::notify(store, &inline).await
+    }
+
+    /// The listener is LISTENing: from now on this instance's messages come back through it.
+    pub fn listening(&self) {
+        *self.own.lock().unwrap() = Some(HashMap::new());
+    }
+
+    /// The listener lost its connection: publishers still waiting deliver their messages here
+    /// themselves, and new ones do so until it listens again.
+    pub fn not_listening(&self) {
+        *self.own.lock().unwrap() = None;
+    }
+
+    /// This instance's message `seq`, for its listener to deliver.
+    pub fn take_own(&self, seq: u64) -> Option<Own> {
+        self.own.lock().unwrap().as_mut()?.remove(&seq)
     }
 
     /// The keyspace event flags in force (`keyspace::Flags`).

@@ -7,10 +7,11 @@
 //!   that instances without a subscriber for it need not fetch it.
 //! - kind `c`: shared settings changed (notify-keyspace-events); no body.
 //!
-//! `origin` names the instance that has already delivered the message to its own subscribers (so
-//! its listener skips it), or is `*` when every instance, the publisher's included, delivers it
-//! from the notification (a PUBLISH inside a transaction, which may still roll back). `seq` makes
-//! every payload unique: PostgreSQL folds identical notifications of one transaction into one.
+//! `origin` and `seq` name the publishing instance and its message: the publisher waits until its
+//! own listener has delivered the message to local subscribers, and that listener takes the
+//! message from the waiting publisher instead of decoding or fetching it. `origin` is `*` for a
+//! PUBLISH inside a transaction, which nobody waits for. `seq` also makes every payload unique:
+//! PostgreSQL folds identical notifications of one transaction into one.
 //!
 //! Channel names and messages are binary, hence base64. One PostgreSQL channel carries all
 //! Redis channels; listeners filter locally, which costs nothing for channels nobody here follows.
@@ -44,8 +45,9 @@ pub enum Event {
 
 #[derive(Debug, PartialEq)]
 pub struct Note {
-    /// The instance that delivered it locally already; `None` for everyone.
+    /// The publishing instance, when it waits for its own listener to deliver the message.
     pub origin: Option<String>,
+    pub seq: u64,
     pub event: Event,
 }
 
@@ -95,7 +97,7 @@ pub fn decode(payload: &str) -> Option<Note> {
         "*" => None,
         o => Some(o.to_string()),
     };
-    let _seq = fields.next()?;
+    let seq = fields.next()?.parse().ok()?;
     let event = match kind {
         "m" | "s" => Event::Message {
             shard: kind == "s",
@@ -113,7 +115,7 @@ pub fn decode(payload: &str) -> Option<Note> {
         "c" => Event::Config,
         _ => return None,
     };
-    Some(Note { origin, event })
+    Some(Note { origin, seq, event })
 }
 
 /// A `pgredis_keys` payload: `<db> <base64 key>`, or `<db>` alone for "any key of db".
@@ -137,6 +139,7 @@ mod tests {
             decode(&p),
             Some(Note {
                 origin: Some("abc".into()),
+                seq: 7,
                 event: Event::Message {
                     shard: false,
                     channel: Bytes::from_static(b"ch\x00\xff"),
@@ -149,6 +152,7 @@ mod tests {
             decode(&p),
             Some(Note {
                 origin: None,
+                seq: 8,
                 event: Event::Message { shard: true, .. }
             })
         ));
