@@ -61,6 +61,9 @@ pub use waiters::{KeyWaiters, KeyWatch};
 use crate::cmd::CmdError;
 use crate::store::{self, Store};
 
+/// How long a publisher waits for its own listener before delivering to local subscribers itself.
+const LOOPBACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How long stored (big) messages are kept for slow instances to fetch.
 pub const STORED_RETENTION_MS: i64 = 60_000;
 
@@ -156,19 +159,43 @@ impl Hub {
             return Err(e);
         }
         let mut receivers = 0;
-        for ((channel, message), done) in messages.iter().zip(done) {
+        for ((m @ (channel, message), done), seq) in messages.iter().zip(done).zip(seqs) {
             receivers += match done {
-                Some(rx) => match rx.await {
-                    Ok(n) => n,
-                    // The listener lost its connection before it saw the message.
-                    Err(_) => self.registry.deliver(shard, channel, message),
-                },
+                Some(rx) => self.delivered(rx, seq, shard, m).await,
                 None if in_transaction => self.registry.receivers(shard, channel),
                 // Not listening right now: nobody here will get it from a notification.
                 None => self.registry.deliver(shard, channel, message),
             };
         }
         Ok(receivers)
+    }
+
+    /// Waits for the listener to deliver this instance's message `seq`. If it does not within
+    /// `LOOPBACK_TIMEOUT` (its connection may be dead without knowing it yet), or loses its
+    /// connection first, the message is delivered here directly: once, either way.
+    async fn delivered(
+        &self,
+        mut rx: oneshot::Receiver<i64>,
+        seq: u64,
+        shard: bool,
+        (channel, message): &(Bytes, Bytes),
+    ) -> i64 {
+        match tokio::time::timeout(LOOPBACK_TIMEOUT, &mut rx).await {
+            Ok(Ok(n)) => return n,
+            // The listener lost its connection before it saw the message.
+            Ok(Err(_)) => {}
+            Err(_) => {
+                // Not in the map any more: the listener is delivering it (and will say so), or
+                // lost its connection (and dropped it).
+                if self.take_own(seq).is_none()
+                    && let Ok(n) = rx.await
+                {
+                    return n;
+                }
+                tracing::warn!("the listener is late; delivering a message directly");
+            }
+        }
+        self.registry.deliver(shard, channel, message)
     }
 
     async fn notify(

@@ -114,6 +114,10 @@ impl Store {
     > {
         let mut config = self.pg_config.clone();
         config.application_name(application_name);
+        // Such a connection may sit idle for hours: notice a dead peer within about half a minute.
+        config.keepalives_idle(Duration::from_secs(10));
+        config.keepalives_interval(Duration::from_secs(5));
+        config.keepalives_retries(3);
         config.connect(NoTls).await
     }
 
