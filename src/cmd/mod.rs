@@ -20,6 +20,7 @@ pub mod connection;
 pub mod hello;
 pub mod info;
 pub mod keys;
+pub mod scripting;
 pub mod server;
 pub mod strings;
 
@@ -47,6 +48,7 @@ pub const GROUPS: &[&[Command]] = &[
     strings::COMMANDS,
     bits::COMMANDS,
     keys::COMMANDS,
+    scripting::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.
@@ -92,6 +94,9 @@ async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
     }
     if !ctx.authenticated && !cmd.has(table::NO_AUTH) && ctx.state.auth_required() {
         return Err(errors::NOAUTH.into());
+    }
+    if !cmd.has(table::ALLOW_BUSY) {
+        scripting::busy::check(&ctx.state, ctx.client.id)?;
     }
     ctx.client.set_last_command(cmd.name);
     ctx.state

@@ -14,6 +14,7 @@
 pub mod bits;
 pub mod keys;
 pub mod migrate;
+pub mod scripting;
 pub mod server;
 pub mod strings;
 pub mod sweeper;

@@ -1,0 +1,3 @@
+//! placeholder
+use mlua::{Lua, Table};
+pub fn table(lua: &Lua) -> mlua::Result<Table> { lua.create_table() }

@@ -1,0 +1,255 @@
+//! The Lua 5.1 interpreter scripts run in, with Redis 7.0's environment.
+//!
+//! Every script run gets a fresh interpreter (`Vm`): building one costs far less than the
+//! PostgreSQL transaction around the script, and nothing a script does can leak into the next.
+//! The interpreter runs on a blocking thread; `redis.call` sends the command to the async side
+//! (`run::Call`) and waits for its reply.
+//!
+//! - `prelude.lua`: the environment in Lua: read-only globals and libraries, redis.call and
+//!   redis.pcall, the error handler that names the failing line.
+//! - `api`: the `redis` table's functions written in Rust, and redis.register_function.
+//! - `convert`: Redis's conversions between replies and Lua values.
+//! - `bit`, `cjson`, `cmsgpack`, `structlib`, `random`: the libraries Redis bundles.
+
+pub mod api;
+pub mod bit;
+pub mod cjson;
+pub mod cmsgpack;
+pub mod convert;
+pub mod random;
+pub mod structlib;
+
+use std::ffi::c_void;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use mlua::{
+    Function, HookTriggers, LightUserData, Lua, LuaOptions, MultiValue, StdLib, Table, Value,
+    VmState,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::busy::RunningScript;
+use crate::cmd::errors::one_line;
+use crate::resp::Reply;
+use crate::store::scripting::FunctionInfo;
+
+/// A command a script wants run, and where its reply goes (`None`: the script must stop).
+pub struct Call {
+    pub argv: Vec<Bytes>,
+    pub resp: u8,
+    pub reply: oneshot::Sender<Option<Reply>>,
+}
+
+pub type Calls = mpsc::UnboundedSender<Call>;
+
+/// How often (in VM instructions) the hook checks for SCRIPT KILL.
+const HOOK_EVERY: u32 = 10_000;
+
+static ERROR_MARK: u8 = 0;
+
+/// The value Rust functions return first to report an error (the prelude raises it).
+fn error_mark() -> Value {
+    Value::LightUserData(LightUserData(&ERROR_MARK as *const u8 as *mut c_void))
+}
+
+/// A Lua function backed by Rust. `Err(RuntimeError(message))` becomes a Lua error with exactly
+/// that message, as Redis's C functions raise it; any other error its text.
+pub fn function<F>(lua: &Lua, f: F) -> mlua::Result<Function>
+where
+    F: Fn(&Lua, MultiValue) -> mlua::Result<MultiValue> + Send + 'static,
+{
+    lua.create_function(move |lua, args: MultiValue| match f(lua, args) {
+        Ok(values) => Ok(values),
+        Err(e) => {
+            let message = match e {
+                mlua::Error::RuntimeError(m) => m,
+                other => other.to_string(),
+            };
+            Ok(MultiValue::from_vec(vec![
+                error_mark(),
+                Value::String(lua.create_string(message)?),
+            ]))
+        }
+    })
+}
+
+/// An error with this message, for `function`.
+pub fn fail<T>(message: impl Into<String>) -> mlua::Result<T> {
+    Err(mlua::Error::RuntimeError(message.into()))
+}
+
+/// One value as a `MultiValue`.
+pub fn one(value: Value) -> mlua::Result<MultiValue> {
+    Ok(MultiValue::from_vec(vec![value]))
+}
+
+/// A table of functions built by `add`.
+pub fn library(
+    lua: &Lua,
+    add: impl FnOnce(&Lua, &Table) -> mlua::Result<()>,
+) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    add(lua, &t)?;
+    Ok(t)
+}
+
+pub struct Vm {
+    lua: Lua,
+    handle: Table,
+    script: Arc<RunningScript>,
+}
+
+/// What a library registered while it loaded.
+pub struct Registered {
+    pub functions: Vec<FunctionInfo>,
+}
+
+impl Vm {
+    /// A fresh interpreter for `script`; `calls` is where redis.call sends commands (`None` where
+    /// commands cannot run, as when FUNCTION LOAD runs a library).
+    pub fn new(script: Arc<RunningScript>, calls: Option<Calls>) -> mlua::Result<Vm> {
+        let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
+        // SAFETY: the debug library is only handed to the prelude, never to scripts.
+        let lua = unsafe { Lua::unsafe_new_with(libs, LuaOptions::new()) };
+        let api = lua.create_table()?;
+        api.set("call", api::call_function(&lua, script.clone(), calls)?)?;
+        api.set("redis", api::redis_table(&lua, script.clone())?)?;
+        api.set("library_redis", api::library_redis_table(&lua)?)?;
+        api.set("cjson", cjson::table(&lua)?)?;
+        api.set("cmsgpack", cmsgpack::table(&lua)?)?;
+        api.set("bit", bit::table(&lua)?)?;
+        api.set("struct", structlib::table(&lua)?)?;
+        api.set("random", random::table(&lua)?)?;
+        let stopping = script.clone();
+        api.set(
+            "stop_message",
+            lua.create_function(move |_, ()| Ok(stopping.stop_reason()))?,
+        )?;
+        let globals = lua.globals();
+        let debug: Table = globals.get("debug")?;
+        let handle: Table = lua
+            .load(include_str!("prelude.lua"))
+            .set_name("=pgredis")
+            .call((globals, debug, error_mark(), api))?;
+        let watched = script.clone();
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| match watched.stop_reason() {
+                Some(reason) => Err(mlua::Error::RuntimeError(reason.into())),
+                None => Ok(VmState::Continue),
+            },
+        )?;
+        Ok(Vm {
+            lua,
+            handle,
+            script,
+        })
+    }
+
+    /// Compiles code under `chunk_name` (`@user_script`, `@user_function`); the error is Lua's
+    /// message.
+    fn compile(&self, code: &[u8], chunk_name: &str) -> Result<Function, String> {
+        self.lua
+            .load(code)
+            .set_name(chunk_name)
+            .set_environment(self.handle.get::<Table>("globals").map_err(|e| e.to_string())?)
+            .into_function()
+            .map_err(|e| match e {
+                mlua::Error::SyntaxError { message, .. } => message,
+                other => other.to_string(),
+            })
+    }
+
+    /// Compiles an EVAL script without running it.
+    pub fn check_script(&self, body: &[u8]) -> Result<(), String> {
+        self.compile(body, "@user_script").map(|_| ())
+    }
+
+    /// Runs an EVAL script (its body without the shebang line's text) and returns its reply.
+    pub fn run_script(&self, body: &[u8], sha: &str, keys: &[Bytes], args: &[Bytes]) -> Reply {
+        let f = match self.compile(body, "@user_script") {
+            Ok(f) => f,
+            Err(e) => {
+                return Reply::Error(
+                    one_line(&format!("ERR Error compiling script (new function): {e}")).into(),
+                );
+            }
+        };
+        let outcome = (|| {
+            let run: Function = self.handle.get("run_script")?;
+            run.call::<(bool, Value)>((f, self.strings(keys)?, self.strings(args)?))
+        })();
+        self.reply(outcome, sha)
+    }
+
+    /// Loads a library's code (without its shebang line's text) and returns the functions it
+    /// registered, or FUNCTION LOAD's error.
+    pub fn load_library(&self, code: &[u8]) -> Result<Registered, String> {
+        let f = self
+            .compile(code, "@user_function")
+            .map_err(|e| format!("Error compiling function: {e}"))?;
+        let registered = Arc::new(Mutex::new(Vec::new()));
+        let callbacks = self.lua.create_table().map_err(|e| e.to_string())?;
+        let register = api::register_function(&self.lua, registered.clone(), callbacks.clone())
+            .map_err(|e| e.to_string())?;
+        let load: Function = self.handle.get("load_library").map_err(|e| e.to_string())?;
+        let (ok, err): (bool, Value) = load.call((f, register)).map_err(|e| e.to_string())?;
+        if !ok {
+            let text = convert::value_text(&err).unwrap_or_default();
+            return Err(format!("Error registering functions: {text}"));
+        }
+        self.lua
+            .set_named_registry_value("pgredis_functions", callbacks)
+            .map_err(|e| e.to_string())?;
+        let functions = std::mem::take(&mut *registered.lock().unwrap());
+        if functions.is_empty() {
+            return Err("No functions registered".into());
+        }
+        Ok(Registered { functions })
+    }
+
+    /// Calls a function of the library loaded last.
+    pub fn run_function(&self, name: &str, keys: &[Bytes], args: &[Bytes]) -> Reply {
+        let outcome = (|| {
+            let callbacks: Table = self.lua.named_registry_value("pgredis_functions")?;
+            let f: Function = callbacks.get(name.to_ascii_lowercase())?;
+            let run: Function = self.handle.get("run_function")?;
+            run.call::<(bool, Value)>((f, self.strings(keys)?, self.strings(args)?))
+        })();
+        self.reply(outcome, name)
+    }
+
+    fn strings(&self, items: &[Bytes]) -> mlua::Result<Table> {
+        let t = self.lua.create_table_with_capacity(items.len(), 0)?;
+        for (i, item) in items.iter().enumerate() {
+            t.raw_set(i + 1, self.lua.create_string(item)?)?;
+        }
+        Ok(t)
+    }
+
+    /// The reply for what xpcall returned: the script's value, or Redis's error text naming the
+    /// script (`name`) and the line that failed.
+    fn reply(&self, outcome: mlua::Result<(bool, Value)>, name: &str) -> Reply {
+        let resp = self.script.resp();
+        match outcome {
+            Ok((true, value)) => convert::lua_to_reply(&value, resp),
+            Ok((false, Value::Table(err))) => {
+                let text = |field: &str| {
+                    convert::value_text(&err.raw_get::<Value>(field).unwrap_or(Value::Nil))
+                };
+                let mut message = text("err").unwrap_or_default();
+                if let (Some(source), Some(line)) = (text("source"), text("line")) {
+                    message.push_str(&format!(" script: {name}, on {source}:{line}."));
+                }
+                Reply::Error(one_line(&message).into())
+            }
+            Ok((false, other)) => {
+                let text = convert::value_text(&other).unwrap_or("execution failure".into());
+                let text: String = text.chars().take(100).collect();
+                Reply::Error(one_line(&format!("ERR Error running script {name}, {text}")).into())
+            }
+            Err(e) => Reply::Error(one_line(&format!("ERR Error running script {name}, {e}")).into()),
+        }
+    }
+}
