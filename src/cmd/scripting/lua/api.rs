@@ -8,7 +8,7 @@ use mlua::{Lua, MultiValue, Table, Value};
 use tokio::sync::oneshot;
 
 use super::convert::{self, error_table, reply_to_lua};
-use super::{Call, Calls, fail, function, one};
+use super::{Call, Calls, fail_table as fail, function, one};
 use crate::cmd::scripting::busy::RunningScript;
 use crate::store::scripting::FunctionInfo;
 

@@ -12,12 +12,14 @@
 //! - `bit`, `cjson`, `cmsgpack`, `structlib`, `random`: the libraries Redis bundles.
 
 pub mod api;
+mod base;
 pub mod bit;
 pub mod cjson;
 pub mod cmsgpack;
 pub mod convert;
 pub mod random;
 pub mod structlib;
+mod trampoline;
 
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
@@ -48,13 +50,19 @@ const HOOK_EVERY: u32 = 10_000;
 
 static ERROR_MARK: u8 = 0;
 
-/// The value Rust functions return first to report an error (the prelude raises it).
-fn error_mark() -> Value {
-    Value::LightUserData(LightUserData(&ERROR_MARK as *const u8 as *mut c_void))
+fn error_mark_ptr() -> *mut c_void {
+    &ERROR_MARK as *const u8 as *mut c_void
 }
 
-/// A Lua function backed by Rust. `Err(RuntimeError(message))` becomes a Lua error with exactly
-/// that message, as Redis's C functions raise it; any other error its text.
+/// The value Rust functions return first to report an error (a trampoline raises it).
+fn error_mark() -> Value {
+    Value::LightUserData(LightUserData(error_mark_ptr()))
+}
+
+/// A Lua function backed by Rust, to be wrapped by `trampoline::make_checked`. Its errors are
+/// raised the way Redis's C code raises them: `fail` like `luaL_error` (the calling line in
+/// front), `fail_plain` with no position, `fail_table` as Redis's API functions do (a table
+/// `{err = "ERR ..."}`).
 pub fn function<F>(lua: &Lua, f: F) -> mlua::Result<Function>
 where
     F: Fn(&Lua, MultiValue) -> mlua::Result<MultiValue> + Send + 'static,
@@ -62,21 +70,58 @@ where
     lua.create_function(move |lua, args: MultiValue| match f(lua, args) {
         Ok(values) => Ok(values),
         Err(e) => {
-            let message = match e {
-                mlua::Error::RuntimeError(m) => m,
-                other => other.to_string(),
+            let (raised, positioned) = match e {
+                mlua::Error::RuntimeError(m) => (Value::String(lua.create_string(m)?), true),
+                mlua::Error::ExternalError(ref inner) => match inner.downcast_ref::<Raise>() {
+                    Some(Raise::Plain(m)) => (Value::String(lua.create_string(m)?), false),
+                    Some(Raise::Table(m)) => {
+                        (Value::Table(convert::error_table(lua, m)?), false)
+                    }
+                    None => (Value::String(lua.create_string(e.to_string())?), true),
+                },
+                other => (Value::String(lua.create_string(other.to_string())?), true),
             };
             Ok(MultiValue::from_vec(vec![
                 error_mark(),
-                Value::String(lua.create_string(message)?),
+                raised,
+                Value::Boolean(positioned),
             ]))
         }
     })
 }
 
-/// An error with this message, for `function`.
+#[derive(Debug)]
+enum Raise {
+    Plain(String),
+    Table(String),
+}
+
+impl std::fmt::Display for Raise {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Raise::Plain(m) | Raise::Table(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Raise {}
+
+/// An error like `luaL_error`'s: the calling script line is put in front.
 pub fn fail<T>(message: impl Into<String>) -> mlua::Result<T> {
     Err(mlua::Error::RuntimeError(message.into()))
+}
+
+/// An error with no position in front.
+pub fn fail_plain<T>(message: impl Into<String>) -> mlua::Result<T> {
+    Err(mlua::Error::external(Raise::Plain(message.into())))
+}
+
+/// An error as Redis's API functions raise it: `{err = "ERR <message>"}`.
+pub fn fail_table<T>(message: impl Into<String>) -> mlua::Result<T> {
+    Err(mlua::Error::external(Raise::Table(format!(
+        "ERR {}",
+        message.into()
+    ))))
 }
 
 /// One value as a `MultiValue`.
@@ -121,6 +166,15 @@ impl Vm {
         api.set("bit", bit::table(&lua)?)?;
         api.set("struct", structlib::table(&lua)?)?;
         api.set("random", random::table(&lua)?)?;
+        api.set("base", base::table(&lua)?)?;
+        // SAFETY: the trampolines follow the Lua C API's rules (see `trampoline`).
+        unsafe {
+            api.set(
+                "make_checked",
+                lua.create_c_function(trampoline::make_checked)?,
+            )?;
+            api.set("make_call", lua.create_c_function(trampoline::make_call)?)?;
+        }
         let stopping = script.clone();
         api.set(
             "stop_message",

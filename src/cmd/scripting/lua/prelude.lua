@@ -9,20 +9,15 @@
 -- metatable reads through to the real one and refuses writes.
 
 local G, debug, ERROR, api = ...
-local error, type, tostring, pairs, ipairs, rawset, setmetatable, xpcall, setfenv =
-      error, type, tostring, pairs, ipairs, rawset, setmetatable, xpcall, setfenv
+local select = select
+local error, type, tostring, pairs, ipairs, next, rawset, setmetatable, xpcall, setfenv =
+      error, type, tostring, pairs, ipairs, next, rawset, setmetatable, xpcall, setfenv
 local getinfo = debug.getinfo
 local INTERNAL = '=pgredis'
 
--- Rust functions report errors by returning ERROR and the message; raise it the way a C function
--- of Redis does, with no position in front.
-local function check(first, ...)
-  if first == ERROR then error((...), 0) end
-  return first, ...
-end
-local function wrap(f)
-  return function(...) return check(f(...)) end
-end
+-- Rust functions report errors by returning ERROR and the message; make_checked wraps one in a C
+-- function that raises it the way a C function of Redis does, with no position in front.
+local wrap = api.make_checked
 local function wrap_all(raw)
   local t = {}
   for k, v in pairs(raw) do
@@ -57,17 +52,8 @@ local function strict(lookup, t)
 end
 
 -- redis.call and redis.pcall: Rust runs the command and says whether to raise the reply.
-local call = api.call
-local function redis_call(...)
-  local reply, raise = call(true, ...)
-  if raise then error(reply, 0) end
-  return reply
-end
-local function redis_pcall(...)
-  local reply, raise = call(false, ...)
-  if raise then error(reply, 0) end
-  return reply
-end
+local redis_call = api.make_call(api.call, true)
+local redis_pcall = api.make_call(api.call, false)
 
 local redis = wrap_all(api.redis)
 redis.call = redis_call
@@ -84,37 +70,15 @@ for _, name in pairs({'string', 'table', 'math', 'coroutine'}) do
   G[name] = protect(G[name])
 end
 
--- Wrappers that see through the proxies. Their calls are not tail calls, so that an error names
--- the function the script called (`bad argument #1 to 'pairs'`).
+-- Base functions that see through the proxies (in Rust, behind C trampolines like Redis's own).
 do
-  local rawset_, setmetatable_ = rawset, setmetatable
-  G.rawset = function(t, k, v)
-    if readonly[t] then error('Attempt to modify a readonly table', 0) end
-    local rawset = rawset_
-    local r = rawset(t, k, v)
-    return r
-  end
-  G.setmetatable = function(t, mt)
-    if readonly[t] then error('Attempt to modify a readonly table', 0) end
-    local setmetatable = setmetatable_
-    local r = setmetatable(t, mt)
-    return r
-  end
-  local next_, pairs_, ipairs_ = next, pairs, ipairs
-  G.next = function(t, k)
-    local next = next_
-    local a, b = next(readonly[t] or t, k)
-    return a, b
-  end
-  G.pairs = function(t)
-    local pairs = pairs_
-    local a, b, c = pairs(readonly[t] or t)
-    return a, b, c
-  end
-  G.ipairs = function(t)
-    local ipairs = ipairs_
-    local a, b, c = ipairs(readonly[t] or t)
-    return a, b, c
+  local registry = debug.getregistry()
+  registry.pgredis_readonly = readonly
+  registry.pgredis_next = next
+  registry.pgredis_pairs = pairs
+  registry.pgredis_ipairs = ipairs
+  for _, name in pairs({'rawset', 'setmetatable', 'next', 'pairs', 'ipairs'}) do
+    G[name] = wrap(api.base[name])
   end
 end
 
@@ -156,6 +120,26 @@ local function handler(err)
 end
 
 G.__redis__err__handler = handler
+
+-- Redis's pcall hands back the message of an error table rather than the table.
+do
+  local pcall_, rawget_ = pcall, rawget
+  local function message(ok, ...)
+    if not ok then
+      local e = ...
+      if type(e) == 'table' then
+        local m = rawget_(e, 'err')
+        if type(m) == 'string' or type(m) == 'number' then return false, m end
+      end
+    end
+    return ok, ...
+  end
+  G.pcall = function(...)
+    if select('#', ...) == 0 then return false end
+    local pcall = pcall_
+    return message(pcall(...))
+  end
+end
 
 -- Only the globals Redis 7.0 offers stay.
 local allowed = {}
