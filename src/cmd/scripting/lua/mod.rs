@@ -12,6 +12,7 @@
 //! - `bit`, `cjson`, `cmsgpack`, `structlib`, `random`: the libraries Redis bundles.
 
 pub mod api;
+mod args;
 mod base;
 pub mod bit;
 pub mod cjson;
