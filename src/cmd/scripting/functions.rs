@@ -210,10 +210,10 @@ pub async fn function_restore(ctx: &mut Ctx, mut args: Args) -> CmdResult {
             policy
         }
         _ => {
-            return Err(
-                "ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP."
-                    .into(),
-            );
+            return Err(CmdError::msg(one_line(&format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+                c_str(&args.argv()[1])
+            ))));
         }
     };
     let codes = dump::decode(&payload)?;

@@ -214,6 +214,10 @@ impl Parser<'_> {
             Some(b',') => "T_COMMA".into(),
             Some(b':') => "T_COLON".into(),
             Some(b'"') => "T_STRING".into(),
+            Some(b'-' | b'0'..=b'9') => "T_NUMBER".into(),
+            Some(_) if self.text[self.pos..].starts_with(b"true") => "T_BOOLEAN".into(),
+            Some(_) if self.text[self.pos..].starts_with(b"false") => "T_BOOLEAN".into(),
+            Some(_) if self.text[self.pos..].starts_with(b"null") => "T_NULL".into(),
             Some(_) => "invalid token".into(),
         };
         fail(format!(

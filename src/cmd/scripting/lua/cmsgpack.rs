@@ -18,7 +18,7 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
             "pack",
             function(lua, |lua, args| {
                 if args.is_empty() {
-                    return fail("MessagePack pack needs input.");
+                    return fail("bad argument #0 to 'pack' (MessagePack pack needs input.)");
                 }
                 let mut out = Vec::new();
                 for value in args.iter() {
