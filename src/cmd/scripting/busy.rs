@@ -8,6 +8,10 @@
 //! SCRIPT KILL). Other instances are not told: their clients simply wait on the row locks the
 //! script holds, as they would for any other transaction.
 //!
+//! The time that counts is the time the script spends running Lua, not the time it waits for its
+//! commands: a script waiting on PostgreSQL (a row lock, a retried transaction) blocks nobody on
+//! this instance, so it does not make the instance busy.
+//!
 //! A killed script notices at its next hook call (every few thousand Lua instructions) and stops
 //! with Redis's error. A script that has written cannot be killed (UNKILLABLE), as in Redis.
 
@@ -47,6 +51,14 @@ pub struct RunningScript {
     resp: AtomicU8,
     /// FUNCTION LOAD gives a library's code this long to run.
     load_deadline: Option<Instant>,
+    clock: Mutex<LuaClock>,
+}
+
+/// Time spent running Lua in the current attempt.
+struct LuaClock {
+    spent: Duration,
+    /// Since when Lua runs; `None` while the script waits for a command.
+    running_since: Option<Instant>,
 }
 
 impl RunningScript {
@@ -62,7 +74,30 @@ impl RunningScript {
             dirty: AtomicBool::new(false),
             resp: AtomicU8::new(2),
             load_deadline: None,
+            clock: Mutex::new(LuaClock {
+                spent: Duration::ZERO,
+                running_since: Some(Instant::now()),
+            }),
         }
+    }
+
+    /// How long the script has been running Lua in this attempt.
+    pub fn lua_time(&self) -> Duration {
+        let clock = self.clock.lock().unwrap();
+        clock.spent + clock.running_since.map_or(Duration::ZERO, |t| t.elapsed())
+    }
+
+    /// The script waits for a command's reply.
+    pub fn pause(&self) {
+        let mut clock = self.clock.lock().unwrap();
+        if let Some(since) = clock.running_since.take() {
+            clock.spent += since.elapsed();
+        }
+    }
+
+    /// The script runs Lua again.
+    pub fn resume(&self) {
+        self.clock.lock().unwrap().running_since = Some(Instant::now());
     }
 
     /// A stand-in for loading a library: it stops with Redis's timeout error after `limit`.
@@ -78,6 +113,10 @@ impl RunningScript {
         self.aborted.store(false, Ordering::SeqCst);
         self.dirty.store(false, Ordering::SeqCst);
         self.resp.store(2, Ordering::SeqCst);
+        *self.clock.lock().unwrap() = LuaClock {
+            spent: Duration::ZERO,
+            running_since: Some(Instant::now()),
+        };
     }
 
     pub fn abort(&self) {
@@ -141,15 +180,16 @@ fn threshold(state: &State) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// The script that has been running longest, if it is past the busy threshold.
+/// The script that has been running Lua longest, if it is past the busy threshold.
 fn busy_script(state: &State) -> Option<Arc<RunningScript>> {
     let limit = threshold(state);
     let running = RUNNING.lock().unwrap();
     running
         .iter()
-        .filter(|s| s.started.elapsed() >= limit)
-        .min_by_key(|s| s.started)
-        .cloned()
+        .map(|s| (s.lua_time(), s))
+        .filter(|(time, _)| *time >= limit)
+        .max_by_key(|(time, _)| *time)
+        .map(|(_, s)| s.clone())
 }
 
 /// BUSY for a command of `client_id` while a script of another client is past the threshold.

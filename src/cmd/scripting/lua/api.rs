@@ -55,12 +55,15 @@ pub fn call_function(
         };
         let resp = script.resp();
         let (tx, rx) = oneshot::channel();
+        script.pause();
         let sent = calls.send(Call {
             argv,
             resp,
             reply: tx,
         });
-        let reply = match (sent, rx.blocking_recv()) {
+        let received = rx.blocking_recv();
+        script.resume();
+        let reply = match (sent, received) {
             (Ok(()), Ok(Some(reply))) => reply,
             _ => return stopped(&script),
         };
