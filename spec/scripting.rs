@@ -145,7 +145,10 @@ fn a_long_script_makes_the_instance_busy_until_killed() {
     // Another instance is not blocked by a script that holds no locks.
     assert_eq!(elsewhere.cmd(&["SET", "x", "1"]), "+OK\r\n");
     let stats = admin.cmd(&["FUNCTION", "STATS"]);
-    assert!(stats.contains("running_script") && stats.contains("duration_ms"), "{stats}");
+    assert!(
+        stats.contains("running_script") && stats.contains("duration_ms"),
+        "{stats}"
+    );
     assert_eq!(
         admin.cmd(&["FUNCTION", "KILL"]),
         "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
@@ -159,7 +162,8 @@ fn a_long_script_makes_the_instance_busy_until_killed() {
     assert_eq!(other.cmd(&["GET", "x"]), "$1\r\n1\r\n");
 
     // A function: BUSY names FUNCTION KILL.
-    let library = "#!lua name=spin\nredis.register_function('spin', function() while true do end end)";
+    let library =
+        "#!lua name=spin\nredis.register_function('spin', function() while true do end end)";
     admin.cmd(&["FUNCTION", "LOAD", library]);
     runner.send(&[b"FCALL", b"spin", b"0"]);
     wait_for("BUSY from a function", || {
@@ -168,7 +172,10 @@ fn a_long_script_makes_the_instance_busy_until_killed() {
     });
     assert_eq!(admin.cmd(&["FUNCTION", "KILL"]), "+OK\r\n");
     let killed = String::from_utf8_lossy(&runner.read_reply()).into_owned();
-    assert!(killed.contains("script: spin, on @user_function:2."), "{killed}");
+    assert!(
+        killed.contains("script: spin, on @user_function:2."),
+        "{killed}"
+    );
 
     // A script that has written cannot be killed; it ends by itself.
     runner.send(&[
@@ -176,11 +183,14 @@ fn a_long_script_makes_the_instance_busy_until_killed() {
         b"redis.call('set', 'w', '1') local i = 0 while i < 100000000 do i = i + 1 end return i",
         b"0",
     ]);
-    wait_for("BUSY after a write", || other.cmd(&["PING"]).starts_with("-BUSY"));
+    wait_for("BUSY after a write", || {
+        other.cmd(&["PING"]).starts_with("-BUSY")
+    });
     let reply = admin.cmd(&["SCRIPT", "KILL"]);
     let finished = reply.starts_with("-NOTBUSY");
     assert!(
-        finished || reply.starts_with("-UNKILLABLE Sorry the script already executed write commands"),
+        finished
+            || reply.starts_with("-UNKILLABLE Sorry the script already executed write commands"),
         "{reply}"
     );
     assert_eq!(runner.read_reply(), b":100000000\r\n");

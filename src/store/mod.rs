@@ -43,6 +43,7 @@ pub struct Store {
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
+#[allow(clippy::large_enum_variant)] // short-lived, one per statement
 pub enum Conn {
     Pooled(Object),
     Pinned(OwnedMutexGuard<Object>),

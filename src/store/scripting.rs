@@ -68,7 +68,9 @@ pub async fn library_exists(store: &Store, name: &str) -> Result<bool, CmdError>
 
 /// Columns shared by `load_library` and `restore_libraries`: names, descriptions and flags of
 /// functions as parallel arrays.
-fn function_columns(functions: &[&FunctionInfo]) -> (Vec<String>, Vec<Option<Vec<u8>>>, Vec<String>) {
+fn function_columns(
+    functions: &[&FunctionInfo],
+) -> (Vec<String>, Vec<Option<Vec<u8>>>, Vec<String>) {
     (
         functions.iter().map(|f| f.name.clone()).collect(),
         functions

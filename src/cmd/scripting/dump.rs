@@ -218,7 +218,9 @@ mod tests {
         let library = Library {
             name: "ab".into(),
             engine: "LUA".into(),
-            code: Bytes::from_static(b"#!lua name=ab\nredis.register_function('ff', function() return 1 end)"),
+            code: Bytes::from_static(
+                b"#!lua name=ab\nredis.register_function('ff', function() return 1 end)",
+            ),
             functions: Vec::new(),
         };
         let payload = encode(std::slice::from_ref(&library));

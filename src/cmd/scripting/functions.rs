@@ -167,7 +167,10 @@ fn library_entry(library: Library, with_code: bool) -> Reply {
         .map(|f| {
             Reply::Map(vec![
                 (Reply::bulk("name"), Reply::bulk(f.name)),
-                (Reply::bulk("description"), Reply::bulk_or_nil(f.description)),
+                (
+                    Reply::bulk("description"),
+                    Reply::bulk_or_nil(f.description),
+                ),
                 (
                     Reply::bulk("flags"),
                     Reply::Set(

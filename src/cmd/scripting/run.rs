@@ -5,7 +5,8 @@
 //! commands from scripts (unknown command, arity, `noscript`, writes in a read-only script) and
 //! run with `atomic::execute_one` inside the script's transaction, and the reply goes back.
 //!
-//! The transaction (`atomic::atomically`) makes the script atomic across instances. A failing
+//! The transaction (`atomic::atomically_locking`, which first locks the script's KEYS) makes the
+//! script atomic across instances. A failing
 //! command only undoes itself (its savepoint), so writes before a failing redis.call stay, as in
 //! Redis. When PostgreSQL reports a serialization conflict the script is stopped, its outcome
 //! thrown away, and `atomically` runs it again from the start: everything it did went through
@@ -46,7 +47,11 @@ pub struct Invocation {
 
 /// Runs the invocation for `ctx`'s client and returns the script's reply (script errors are
 /// replies too); `Err` only for failures of the transaction itself.
-pub async fn run(ctx: &mut Ctx, invocation: Invocation, argv: Vec<Bytes>) -> Result<Reply, CmdError> {
+pub async fn run(
+    ctx: &mut Ctx,
+    invocation: Invocation,
+    argv: Vec<Bytes>,
+) -> Result<Reply, CmdError> {
     let (name, is_eval) = match &invocation.program {
         Program::Eval { sha, .. } => (sha.clone(), true),
         Program::Function { name, .. } => (name.clone(), false),
@@ -55,7 +60,14 @@ pub async fn run(ctx: &mut Ctx, invocation: Invocation, argv: Vec<Bytes>) -> Res
     let script = registration.0.clone();
     let invocation = Arc::new(invocation);
     let (db, protocol) = (ctx.db, ctx.protocol);
-    let outcome = atomic::atomically(ctx, |ctx| {
+    // The declared keys are locked before the transaction starts, so scripts on the same keys
+    // queue up rather than conflict (see `atomic::atomically_locking`).
+    let key_hashes: Vec<i64> = invocation
+        .keys
+        .iter()
+        .map(|k| crate::store::key_hash(db, k))
+        .collect();
+    let outcome = atomic::atomically_locking(ctx, &key_hashes, |ctx| {
         ctx.db = db;
         Box::pin(run_once(ctx, invocation.clone(), script.clone()))
     })
@@ -102,7 +114,11 @@ async fn run_once(
 }
 
 /// The Lua side: build an interpreter, run, convert the result.
-fn run_lua(invocation: &Invocation, script: Arc<RunningScript>, calls: mpsc::UnboundedSender<Call>) -> Reply {
+fn run_lua(
+    invocation: &Invocation,
+    script: Arc<RunningScript>,
+    calls: mpsc::UnboundedSender<Call>,
+) -> Reply {
     let vm = match Vm::new(script, Some(calls)) {
         Ok(vm) => vm,
         Err(e) => return Reply::Error(format!("ERR cannot start the Lua interpreter: {e}").into()),

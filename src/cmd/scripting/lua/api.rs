@@ -154,9 +154,9 @@ pub fn redis_table(lua: &Lua, script: Arc<RunningScript>) -> mlua::Result<Table>
                 Value::String(s) => s.as_bytes().to_vec(),
                 other => convert::value_text(other).unwrap_or_default().into_bytes(),
             };
-            one(Value::String(
-                lua.create_string(sha1_smol::Sha1::from(&input).digest().to_string())?,
-            ))
+            one(Value::String(lua.create_string(
+                sha1_smol::Sha1::from(&input).digest().to_string(),
+            )?))
         })?,
     )?;
     t.set("error_reply", single_field(lua, "err", true)?)?;
@@ -187,7 +187,9 @@ pub fn redis_table(lua: &Lua, script: Arc<RunningScript>) -> mlua::Result<Table>
             }
             match &args[0] {
                 Value::Integer(n) if (0..=3).contains(n) => Ok(MultiValue::new()),
-                _ => fail("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."),
+                _ => fail(
+                    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                ),
             }
         })?,
     )?;
@@ -251,10 +253,7 @@ pub fn library_redis_table(lua: &Lua) -> mlua::Result<Table> {
 
 /// Redis's rule for library and function names.
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 pub const BAD_NAME: &str = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
@@ -272,7 +271,9 @@ pub fn register_function(
         let (name, callback, flags, description) = match args.len() {
             1 => {
                 let Value::Table(named) = &args[0] else {
-                    return fail("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+                    return fail(
+                        "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).",
+                    );
                 };
                 let mut name = None;
                 let mut callback = None;
@@ -281,25 +282,45 @@ pub fn register_function(
                 for pair in named.clone().pairs::<Value, Value>() {
                     let (key, value) = pair?;
                     let Some(key) = text(&key) else {
-                        return fail("named argument key given to redis.register_function is not a string");
+                        return fail(
+                            "named argument key given to redis.register_function is not a string",
+                        );
                     };
                     match key.to_ascii_lowercase().as_str() {
                         "function_name" => match text(&value) {
                             Some(n) => name = Some(n),
-                            None => return fail("function_name argument given to redis.register_function must be a string"),
+                            None => {
+                                return fail(
+                                    "function_name argument given to redis.register_function must be a string",
+                                );
+                            }
                         },
                         "description" => match &value {
-                            Value::String(s) => description = Some(Bytes::copy_from_slice(&s.as_bytes())),
-                            Value::Integer(_) | Value::Number(_) => description = text(&value).map(Bytes::from),
-                            _ => return fail("description argument given to redis.register_function must be a string"),
+                            Value::String(s) => {
+                                description = Some(Bytes::copy_from_slice(&s.as_bytes()))
+                            }
+                            Value::Integer(_) | Value::Number(_) => {
+                                description = text(&value).map(Bytes::from)
+                            }
+                            _ => {
+                                return fail(
+                                    "description argument given to redis.register_function must be a string",
+                                );
+                            }
                         },
                         "callback" => match value {
                             Value::Function(f) => callback = Some(f),
-                            _ => return fail("callback argument given to redis.register_function must be a function"),
+                            _ => {
+                                return fail(
+                                    "callback argument given to redis.register_function must be a function",
+                                );
+                            }
                         },
                         "flags" => {
                             let Value::Table(list) = value else {
-                                return fail("flags argument to redis.register_function must be a table representing function flags");
+                                return fail(
+                                    "flags argument to redis.register_function must be a table representing function flags",
+                                );
                             };
                             for pair in list.pairs::<Value, Value>() {
                                 let (_, flag) = pair?;

@@ -32,9 +32,9 @@ pub fn number(args: &MultiValue, pos: usize, func: &str) -> mlua::Result<f64> {
 pub fn bytes(args: &MultiValue, pos: usize, func: &str) -> mlua::Result<Vec<u8>> {
     match args.get(pos - 1) {
         Some(Value::String(s)) => Ok(s.as_bytes().to_vec()),
-        Some(v @ (Value::Integer(_) | Value::Number(_))) => {
-            Ok(super::convert::value_text(v).unwrap_or_default().into_bytes())
-        }
+        Some(v @ (Value::Integer(_) | Value::Number(_))) => Ok(super::convert::value_text(v)
+            .unwrap_or_default()
+            .into_bytes()),
         other => fail(format!(
             "bad argument #{pos} to '{func}' (string expected, got {})",
             other.map_or("no value", type_name)

@@ -107,9 +107,7 @@ fn encode(value: &Value, depth: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
         Value::Table(t) => {
             let depth = depth + 1;
             if depth > MAX_DEPTH {
-                return fail(format!(
-                    "Cannot serialise, excessive nesting ({depth})"
-                ));
+                return fail(format!("Cannot serialise, excessive nesting ({depth})"));
             }
             match array_length(t)? {
                 Some(len) => {
@@ -331,7 +329,10 @@ impl Parser<'_> {
     fn number(&mut self) -> mlua::Result<Value> {
         let start = self.pos;
         while self.pos < self.text.len()
-            && matches!(self.text[self.pos], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            && matches!(
+                self.text[self.pos],
+                b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+            )
         {
             self.pos += 1;
         }
@@ -385,7 +386,9 @@ impl Parser<'_> {
                             {
                                 self.pos += 2;
                                 let low = self.hex4().unwrap_or(0);
-                                code = 0x10000 + ((code - 0xd800) << 10) + (low.wrapping_sub(0xdc00) & 0x3ff);
+                                code = 0x10000
+                                    + ((code - 0xd800) << 10)
+                                    + (low.wrapping_sub(0xdc00) & 0x3ff);
                             }
                             let ch = char::from_u32(code).unwrap_or('\u{fffd}');
                             let mut buf = [0; 4];

@@ -6,6 +6,7 @@
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::args::bytes;
+use super::convert::TWO_POW_63;
 use super::{fail, function, library};
 
 const MAX_NESTING: usize = 16;
@@ -33,7 +34,10 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
             "unpack",
             function(lua, |lua, args| {
                 let data = bytes(&args, 1, "unpack")?;
-                let mut reader = Reader { data: &data, pos: 0 };
+                let mut reader = Reader {
+                    data: &data,
+                    pos: 0,
+                };
                 let mut values = Vec::new();
                 while reader.pos < data.len() {
                     values.push(reader.value(lua)?);
@@ -78,8 +82,7 @@ fn encode_int(n: i64, out: &mut Vec<u8>) {
 }
 
 fn encode_number(n: f64, out: &mut Vec<u8>) {
-    if n.fract() == 0.0 && n >= -9.223_372_036_854_775_808e18 && n < 9.223_372_036_854_775_807e18
-    {
+    if n.fract() == 0.0 && (-TWO_POW_63..TWO_POW_63).contains(&n) {
         encode_int(n as i64, out);
     } else if (n as f32) as f64 == n || n.is_nan() {
         out.push(0xca);
@@ -122,8 +125,10 @@ fn encode(value: &Value, depth: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
                 }
             }
             None => {
-                let pairs: Vec<(Value, Value)> =
-                    t.clone().pairs::<Value, Value>().collect::<mlua::Result<_>>()?;
+                let pairs: Vec<(Value, Value)> = t
+                    .clone()
+                    .pairs::<Value, Value>()
+                    .collect::<mlua::Result<_>>()?;
                 encode_len(pairs.len(), 0x80, 16, [0, 0xde, 0xdf], out);
                 for (k, v) in pairs {
                     encode(&k, depth + 1, out)?;
@@ -169,7 +174,10 @@ impl Reader<'_> {
     }
 
     fn uint(&mut self, n: usize) -> mlua::Result<u64> {
-        Ok(self.take(n)?.iter().fold(0u64, |acc, &b| (acc << 8) | b as u64))
+        Ok(self
+            .take(n)?
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | b as u64))
     }
 
     fn value(&mut self, lua: &Lua) -> mlua::Result<Value> {

@@ -23,12 +23,15 @@ pub const STACK_LIMIT: &str = "ERR reached lua stack limit";
 /// A Lua number as a reply integer, the way C's `(long long)` cast behaves on x86: values out of
 /// range (and NaN) become the lowest integer.
 pub fn number_to_i64(n: f64) -> i64 {
-    if n.is_nan() || n >= 9.223_372_036_854_775_807e18 || n < -9.223_372_036_854_775_808e18 {
-        i64::MIN
-    } else {
+    if (-TWO_POW_63..TWO_POW_63).contains(&n) {
         n as i64
+    } else {
+        i64::MIN
     }
 }
+
+/// 2^63: the first double past the 64-bit integers.
+pub const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
 
 /// The text of an error table for an error reply: Redis's `luaPushErrorBuff` keeps a code at the
 /// front (`WRONGTYPE ...`) and puts `ERR` before a message that has none.

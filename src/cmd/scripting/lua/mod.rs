@@ -75,9 +75,7 @@ where
                 mlua::Error::RuntimeError(m) => (Value::String(lua.create_string(m)?), true),
                 mlua::Error::ExternalError(ref inner) => match inner.downcast_ref::<Raise>() {
                     Some(Raise::Plain(m)) => (Value::String(lua.create_string(m)?), false),
-                    Some(Raise::Table(m)) => {
-                        (Value::Table(convert::error_table(lua, m)?), false)
-                    }
+                    Some(Raise::Table(m)) => (Value::Table(convert::error_table(lua, m)?), false),
                     None => (Value::String(lua.create_string(e.to_string())?), true),
                 },
                 other => (Value::String(lua.create_string(other.to_string())?), true),
@@ -208,7 +206,11 @@ impl Vm {
         self.lua
             .load(code)
             .set_name(chunk_name)
-            .set_environment(self.handle.get::<Table>("globals").map_err(|e| e.to_string())?)
+            .set_environment(
+                self.handle
+                    .get::<Table>("globals")
+                    .map_err(|e| e.to_string())?,
+            )
             .into_function()
             .map_err(|e| match e {
                 mlua::Error::SyntaxError { message, .. } => message,
@@ -304,7 +306,9 @@ impl Vm {
                 let text: String = text.chars().take(100).collect();
                 Reply::Error(one_line(&format!("ERR Error running script {name}, {text}")).into())
             }
-            Err(e) => Reply::Error(one_line(&format!("ERR Error running script {name}, {e}")).into()),
+            Err(e) => {
+                Reply::Error(one_line(&format!("ERR Error running script {name}, {e}")).into())
+            }
         }
     }
 }

@@ -23,7 +23,11 @@ const LRAND48_MAX: i64 = i32::MAX as i64;
 
 /// The next value of the generator in `state`, 0 ..= 2^31 - 1.
 fn lrand48(state: &AtomicU64) -> i64 {
-    let x = (state.load(Ordering::Relaxed).wrapping_mul(A).wrapping_add(C)) & MASK;
+    let x = (state
+        .load(Ordering::Relaxed)
+        .wrapping_mul(A)
+        .wrapping_add(C))
+        & MASK;
     state.store(x, Ordering::Relaxed);
     (x >> 17) as i64
 }
@@ -37,9 +41,14 @@ fn int_arg(v: &Value, pos: usize, name: &str) -> mlua::Result<i64> {
     match v {
         Value::Integer(n) => Ok(*n),
         Value::Number(n) => Ok(*n as i64),
-        Value::String(s) => match std::str::from_utf8(&s.as_bytes()).ok().and_then(|t| t.trim().parse::<f64>().ok()) {
+        Value::String(s) => match std::str::from_utf8(&s.as_bytes())
+            .ok()
+            .and_then(|t| t.trim().parse::<f64>().ok())
+        {
             Some(n) => Ok(n as i64),
-            None => fail(format!("bad argument #{pos} to '{name}' (number expected, got string)")),
+            None => fail(format!(
+                "bad argument #{pos} to '{name}' (number expected, got string)"
+            )),
         },
         other => fail(format!(
             "bad argument #{pos} to '{name}' (number expected, got {})",

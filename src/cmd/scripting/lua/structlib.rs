@@ -29,7 +29,10 @@ impl Format<'_> {
         while self.pos < self.fmt.len() && self.fmt[self.pos].is_ascii_digit() {
             self.pos += 1;
         }
-        std::str::from_utf8(&self.fmt[start..self.pos]).ok()?.parse().ok()
+        std::str::from_utf8(&self.fmt[start..self.pos])
+            .ok()?
+            .parse()
+            .ok()
     }
 
     /// The next item with its size, or `None` at the end.
@@ -56,15 +59,39 @@ impl Format<'_> {
                     continue;
                 }
                 b'x' => (Item::Pad, 1),
-                b'b' | b'B' => (Item::Int { size: 1, signed: c == b'b' }, 1),
-                b'h' | b'H' => (Item::Int { size: 2, signed: c == b'h' }, 2),
-                b'l' | b'L' | b'T' => (Item::Int { size: 8, signed: c == b'l' }, 8),
+                b'b' | b'B' => (
+                    Item::Int {
+                        size: 1,
+                        signed: c == b'b',
+                    },
+                    1,
+                ),
+                b'h' | b'H' => (
+                    Item::Int {
+                        size: 2,
+                        signed: c == b'h',
+                    },
+                    2,
+                ),
+                b'l' | b'L' | b'T' => (
+                    Item::Int {
+                        size: 8,
+                        signed: c == b'l',
+                    },
+                    8,
+                ),
                 b'i' | b'I' => {
                     let size = self.number().unwrap_or(4);
                     if !(1..=8).contains(&size) {
                         return fail(format!("integral size {size} is larger than limit of 8"));
                     }
-                    (Item::Int { size, signed: c == b'i' }, size)
+                    (
+                        Item::Int {
+                            size,
+                            signed: c == b'i',
+                        },
+                        size,
+                    )
                 }
                 b'f' => (Item::Float, 4),
                 b'd' => (Item::Double, 8),
@@ -145,12 +172,20 @@ fn pack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
             Item::Float => {
                 let n = number(&args, arg, "pack")? as f32;
                 arg += 1;
-                out.extend_from_slice(&if f.little { n.to_le_bytes() } else { n.to_be_bytes() });
+                out.extend_from_slice(&if f.little {
+                    n.to_le_bytes()
+                } else {
+                    n.to_be_bytes()
+                });
             }
             Item::Double => {
                 let n = number(&args, arg, "pack")?;
                 arg += 1;
-                out.extend_from_slice(&if f.little { n.to_le_bytes() } else { n.to_be_bytes() });
+                out.extend_from_slice(&if f.little {
+                    n.to_le_bytes()
+                } else {
+                    n.to_be_bytes()
+                });
             }
             Item::ZString => {
                 let s = bytes(&args, arg, "pack")?;
@@ -163,13 +198,18 @@ fn pack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
                 arg += 1;
                 let n = n.unwrap_or(s.len());
                 if s.len() < n {
-                    return fail(format!("bad argument #{} to 'pack' (string too short)", arg - 1));
+                    return fail(format!(
+                        "bad argument #{} to 'pack' (string too short)",
+                        arg - 1
+                    ));
                 }
                 out.extend_from_slice(&s[..n]);
             }
         }
     }
-    Ok(MultiValue::from_vec(vec![Value::String(lua.create_string(out)?)]))
+    Ok(MultiValue::from_vec(vec![Value::String(
+        lua.create_string(out)?,
+    )]))
 }
 
 fn unpack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
@@ -216,10 +256,18 @@ fn unpack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
                 };
                 let n = if size == 4 {
                     let a: [u8; 4] = b.try_into().unwrap();
-                    (if f.little { f32::from_le_bytes(a) } else { f32::from_be_bytes(a) }) as f64
+                    (if f.little {
+                        f32::from_le_bytes(a)
+                    } else {
+                        f32::from_be_bytes(a)
+                    }) as f64
                 } else {
                     let a: [u8; 8] = b.try_into().unwrap();
-                    if f.little { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) }
+                    if f.little {
+                        f64::from_le_bytes(a)
+                    } else {
+                        f64::from_be_bytes(a)
+                    }
                 };
                 values.push(Value::Number(n));
                 pos += size;
@@ -235,7 +283,9 @@ fn unpack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
                 let n = match n {
                     Some(0) | None => {
                         let Some(n) = last_int.take() else {
-                            return fail("bad argument #1 to 'unpack' (format 'c0' needs a previous size)");
+                            return fail(
+                                "bad argument #1 to 'unpack' (format 'c0' needs a previous size)",
+                            );
                         };
                         values.pop();
                         n
