@@ -67,11 +67,16 @@ pub async fn run(
         .iter()
         .map(|k| crate::store::key_hash(db, k))
         .collect();
-    let outcome = atomic::atomically_locking(ctx, &key_hashes, |ctx| {
-        ctx.db = db;
-        Box::pin(run_once(ctx, invocation.clone(), script.clone()))
-    })
-    .await;
+    let outcome = if ctx.store.in_transaction() {
+        // Inside MULTI/EXEC: the script joins that transaction, which retries it on conflict.
+        run_once(ctx, invocation, script).await
+    } else {
+        atomic::atomically_locking(ctx, &key_hashes, |ctx| {
+            ctx.db = db;
+            Box::pin(run_once(ctx, invocation.clone(), script.clone()))
+        })
+        .await
+    };
     ctx.db = db;
     ctx.protocol = protocol;
     outcome

@@ -312,3 +312,88 @@ impl Vm {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vm() -> Vm {
+        Vm::new(
+            Arc::new(RunningScript::new(0, String::new(), Vec::new(), true)),
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_run_sees_the_same_random_numbers() {
+        let script = b"return {math.random(1000), math.random(1000)}";
+        let first = vm().run_script(script, "sha", &[], &[]);
+        assert_eq!(first, Reply::Array(vec![Reply::Int(397), Reply::Int(841)]));
+        assert_eq!(vm().run_script(script, "sha", &[], &[]), first);
+        let seeded = b"math.randomseed(7) return math.random(1000)";
+        assert_eq!(
+            vm().run_script(seeded, "sha", &[], &[]),
+            vm().run_script(seeded, "sha", &[], &[])
+        );
+    }
+
+    #[test]
+    fn keys_and_args_are_tables_of_strings() {
+        let keys = [Bytes::from_static(b"k\x00")];
+        let args = [Bytes::from_static(b"1"), Bytes::from_static(b"")];
+        let reply = vm().run_script(
+            b"return {#KEYS, #ARGV, KEYS[1], type(ARGV[1])}",
+            "sha",
+            &keys,
+            &args,
+        );
+        assert_eq!(
+            reply,
+            Reply::Array(vec![
+                Reply::Int(1),
+                Reply::Int(2),
+                Reply::Bulk(Bytes::from_static(b"k\x00")),
+                Reply::Bulk(Bytes::from_static(b"string")),
+            ])
+        );
+    }
+
+    #[test]
+    fn redis_call_without_a_script_invocation_fails() {
+        let reply = vm().run_script(b"return redis.pcall('ping')", "sha", &[], &[]);
+        assert_eq!(
+            reply,
+            Reply::Error(
+                "ERR redis.call/pcall can only be called inside a script invocation".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_library_registers_its_functions() {
+        let code = b"\nredis.register_function{function_name='f', callback=function(k, a) return a[1] end, flags={'no-writes', 'allow-oom'}, description='d'}";
+        let vm = vm();
+        let registered = vm.load_library(code).unwrap();
+        assert_eq!(registered.functions.len(), 1);
+        assert_eq!(
+            registered.functions[0].flags,
+            vec!["no-writes", "allow-oom"]
+        );
+        let reply = vm.run_function("F", &[], &[Bytes::from_static(b"x")]);
+        assert_eq!(reply, Reply::Bulk(Bytes::from_static(b"x")));
+    }
+
+    #[test]
+    fn a_library_that_runs_too_long_stops() {
+        let script = Arc::new(RunningScript::library_load(
+            std::time::Duration::from_millis(10),
+        ));
+        let vm = Vm::new(script, None).unwrap();
+        let err = vm.load_library(b"\nwhile true do end").err().unwrap();
+        assert_eq!(
+            err,
+            "Error registering functions: ERR FUNCTION LOAD timeout"
+        );
+    }
+}
