@@ -88,3 +88,64 @@ pub async fn execute_one(ctx: &mut Ctx, argv: Vec<Bytes>) -> Result<Reply, CmdEr
 pub fn is_conflict(e: &CmdError) -> bool {
     e.0 == TX_CONFLICT
 }
+
+/// Like `atomically`, but first takes session advisory locks on `key_hashes` (`store::key_hash`
+/// of the keys the body declares it touches, as a script's KEYS), in sorted order, before the
+/// transaction begins. The transaction's snapshot is then taken after every other holder of those
+/// keys has finished, so bodies that touch the same keys queue up instead of failing each other
+/// with serialization conflicts. Keys the body touches without declaring them are still
+/// protected by the serializable transaction. The locks are released after COMMIT or ROLLBACK.
+pub async fn atomically_locking<T, F>(
+    ctx: &mut Ctx,
+    key_hashes: &[i64],
+    mut body: F,
+) -> Result<T, CmdError>
+where
+    F: for<'a> FnMut(&'a mut Ctx) -> BodyFuture<'a, T>,
+{
+    if key_hashes.is_empty() {
+        return atomically(ctx, body).await;
+    }
+    let mut keys = key_hashes.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let outside = ctx.store.clone();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // A connection of its own, with no transaction open yet.
+        let pinned = outside.begin("").await?;
+        let locked = pinned
+            .execute(
+                "SELECT pg_advisory_lock(k) FROM unnest($1::bigint[]) AS k",
+                &[&keys],
+            )
+            .await;
+        let outcome = match locked {
+            Err(e) => Err(e),
+            Ok(_) => match pinned.batch(BEGIN).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    ctx.store = pinned.clone();
+                    let outcome = match body(ctx).await {
+                        Ok(value) => ctx.store.batch("COMMIT").await.map(|()| value),
+                        Err(e) => {
+                            let _ = ctx.store.batch("ROLLBACK").await;
+                            Err(e)
+                        }
+                    };
+                    ctx.store = outside.clone();
+                    outcome
+                }
+            },
+        };
+        let _ = pinned.batch("SELECT pg_advisory_unlock_all()").await;
+        match outcome {
+            Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => {
+                tracing::debug!("transaction conflict, attempt {attempt}; running it again");
+                tokio::task::yield_now().await;
+            }
+            other => return other,
+        }
+    }
+}

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod lists;
 pub mod multi;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -61,6 +62,7 @@ pub const GROUPS: &[&[Command]] = &[
     zsets::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
+    scripting::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.
@@ -111,6 +113,9 @@ async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
         return queued;
     }
     pubsub::check_context(ctx, cmd)?;
+    if !cmd.has(table::ALLOW_BUSY) {
+        scripting::busy::check(&ctx.state, ctx.client.id)?;
+    }
     ctx.client.set_last_command(cmd.name);
     ctx.state
         .stats
