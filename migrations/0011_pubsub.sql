@@ -30,10 +30,12 @@ AS $$
 $$;
 
 -- Settings every instance shares. notify-keyspace-events lives here so that a write on any
--- instance emits the events a subscriber on any other instance asked for.
+-- instance emits the events a subscriber on any other instance asked for. version orders the
+-- changes, so an instance that reads an older value late does not put it back in force.
 CREATE TABLE pgredis_settings (
-    name  text PRIMARY KEY,
-    value text NOT NULL
+    name    text   PRIMARY KEY,
+    value   text   NOT NULL,
+    version bigint NOT NULL DEFAULT nextval('pgredis_version')
 );
 
 -- For blocking commands: tells every instance's listener that key p_key of database p_db may have

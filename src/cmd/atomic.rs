@@ -139,7 +139,7 @@ where
                 }
             },
         };
-        let _ = pinned.batch("SELECT pg_advisory_unlock_all()").await;
+        let _ = pinned.end("SELECT pg_advisory_unlock_all()").await;
         match outcome {
             Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => {
                 tracing::debug!("transaction conflict, attempt {attempt}; running it again");

@@ -10,6 +10,7 @@
 //! notifications sent meanwhile are lost. Its application_name is `pgredis listener`.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -101,10 +102,10 @@ async fn connect(state: &State) -> Result<Session, tokio_postgres::Error> {
 
 /// Reads the shared notify-keyspace-events into this instance's configuration.
 async fn load_settings(state: &State, client: &Client) -> Result<(), tokio_postgres::Error> {
-    let value = store::pubsub::setting(client, KEYSPACE_SETTING)
+    let (value, version) = store::pubsub::setting(client, KEYSPACE_SETTING)
         .await?
         .unwrap_or_default();
-    apply_keyspace_setting(state, &value);
+    apply_keyspace_setting(state, &value, version);
     Ok(())
 }
 
@@ -116,18 +117,23 @@ pub async fn share_keyspace_setting(
     value: &str,
 ) -> Result<(), crate::cmd::CmdError> {
     let announce = state.pubsub.config_announcement();
-    store::pubsub::set_setting(store, KEYSPACE_SETTING, value, &announce).await?;
-    apply_keyspace_setting(state, value);
+    let version = store::pubsub::set_setting(store, KEYSPACE_SETTING, value, &announce).await?;
+    apply_keyspace_setting(state, value, version);
     Ok(())
 }
 
-/// Puts notify-keyspace-events in force on this instance (CONFIG GET shows it).
-pub fn apply_keyspace_setting(state: &State, value: &str) {
+/// Puts notify-keyspace-events in force on this instance (CONFIG GET shows it), unless a newer
+/// version is in force already (the listener may read a value just before a newer one is set).
+pub fn apply_keyspace_setting(state: &State, value: &str, version: i64) {
+    let mut config = state.runtime_config.lock().unwrap();
+    if version < state.pubsub.keyspace_version.load(Ordering::Relaxed) {
+        return;
+    }
     state
-        .runtime_config
-        .lock()
-        .unwrap()
-        .insert(KEYSPACE_SETTING.to_string(), value.to_string());
+        .pubsub
+        .keyspace_version
+        .store(version, Ordering::Relaxed);
+    config.insert(KEYSPACE_SETTING.to_string(), value.to_string());
     state.pubsub.set_keyspace_flags(keyspace::parse(value));
 }
 

@@ -48,7 +48,7 @@ pub mod waiters;
 pub mod wire;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -76,6 +76,8 @@ pub struct Hub {
     pub waiters: Arc<KeyWaiters>,
     /// notify-keyspace-events as `keyspace::Flags` bits; 0 costs writes nothing.
     keyspace: AtomicU32,
+    /// The shared settings' version in force here (`listener::apply_keyspace_setting`).
+    pub keyspace_version: AtomicI64,
     /// Messages of this instance waiting for its listener to deliver them, by `seq`; `None` while
     /// the listener is not listening.
     own: Mutex<Option<HashMap<u64, Own>>>,
@@ -99,6 +101,7 @@ impl Hub {
             registry: Registry::default(),
             waiters: Arc::new(KeyWaiters::default()),
             keyspace: AtomicU32::new(0),
+            keyspace_version: AtomicI64::new(0),
             own: Mutex::new(None),
         }
     }

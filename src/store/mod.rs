@@ -190,7 +190,9 @@ impl Store {
         self.end("ROLLBACK").await
     }
 
-    async fn end(&self, sql: &str) -> Result<(), CmdError> {
+    /// Runs `sql` as the last statement on the pinned connection and gives the connection back to
+    /// the pool (COMMIT, ROLLBACK, or a cleanup such as releasing session locks).
+    pub async fn end(&self, sql: &str) -> Result<(), CmdError> {
         let Some(pinned) = &self.pinned else {
             return Err(CmdError::msg("ERR no transaction open"));
         };

@@ -19,13 +19,15 @@ const NOTIFY_STORED: &str = "WITH m AS (INSERT INTO pgredis_pubsub_messages (cha
 
 const FETCH_STORED: &str = "SELECT channel, message FROM pgredis_pubsub_messages WHERE id = $1";
 
-const GET_SETTING: &str = "SELECT value FROM pgredis_settings WHERE name = $1";
+const GET_SETTING: &str = "SELECT value, version FROM pgredis_settings WHERE name = $1";
 
 /// Saves a setting and tells every instance (payload `$3`) to read it again.
 const SET_SETTING: &str = "WITH s AS (INSERT INTO pgredis_settings (name, value) VALUES ($1, $2)
-                                      ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
-                                      RETURNING 1)
-                           SELECT pg_notify('pgredis_pubsub', $3) FROM s";
+                                      ON CONFLICT (name) DO UPDATE
+                                         SET value = EXCLUDED.value,
+                                             version = nextval('pgredis_version')
+                                      RETURNING version)
+                           SELECT s.version, pg_notify('pgredis_pubsub', $3) FROM s";
 
 /// Sends inline payloads, in order, in one statement.
 pub async fn notify(store: &Store, payloads: &[String]) -> Result<(), CmdError> {
@@ -61,23 +63,27 @@ pub async fn fetch_stored(
     }))
 }
 
-/// A shared setting, on the listener's connection.
-pub async fn setting(client: &Client, name: &str) -> Result<Option<String>, tokio_postgres::Error> {
+/// A shared setting and its version, on the listener's connection.
+pub async fn setting(
+    client: &Client,
+    name: &str,
+) -> Result<Option<(String, i64)>, tokio_postgres::Error> {
     Ok(client
         .query_opt(GET_SETTING, &[&name])
         .await?
-        .map(|r| r.get(0)))
+        .map(|r| (r.get(0), r.get(1))))
 }
 
-/// Saves a shared setting and sends `announce` to every instance, in one statement.
+/// Saves a shared setting and sends `announce` to every instance, in one statement; returns the
+/// setting's new version.
 pub async fn set_setting(
     store: &Store,
     name: &str,
     value: &str,
     announce: &str,
-) -> Result<(), CmdError> {
-    store
-        .execute(SET_SETTING, &[&name, &value, &announce])
-        .await
-        .map(drop)
+) -> Result<i64, CmdError> {
+    let row = store
+        .query_one(SET_SETTING, &[&name, &value, &announce])
+        .await?;
+    Ok(row.get(0))
 }
