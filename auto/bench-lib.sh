@@ -249,38 +249,46 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; } # since
 
 # One redis-benchmark run: "ops/s p50 p99" (ms), or "error <text>" when the server answered an
-# error or the run failed.
-rb_once() { # port, clients, pipeline, range, requests, command...
-    local port=$1 c=$2 p=$3 r=$4 n=$5 out
-    shift 5
+# error, the run failed, or it did not finish within LIMIT seconds.
+rb_once() { # port, clients, pipeline, range, requests, limit, command...
+    local port=$1 c=$2 p=$3 r=$4 n=$5 limit=$6 out
+    shift 6
     : >"$tmp/rb.err"
-    out=$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$c" -P "$p" -r "$r" -n "$n" --csv "$@" \
-        2>"$tmp/rb.err" | tail -1 | tr -d '"') || true
+    out=$(timeout "$limit" redis-benchmark -h 127.0.0.1 -p "$port" -c "$c" -P "$p" -r "$r" -n "$n" \
+        --csv "$@" 2>"$tmp/rb.err" | tail -1 | tr -d '"') || true
     if grep -qa 'Error' "$tmp/rb.err" || [ -z "$out" ] || [[ $out == test,* ]]; then
-        echo "error $(grep -a -m1 'Error' "$tmp/rb.err" | tr -d '\r' || echo 'no result')"
+        if grep -qa 'Error' "$tmp/rb.err"; then
+            echo "error $(grep -a -m1 'Error' "$tmp/rb.err" | tr -d '\r')"
+        else
+            echo "error: $n requests did not finish within ${limit}s (< $((n / limit)) ops/s)"
+        fi
         return
     fi
     awk -F, '{ print $(NF-6), $(NF-3), $(NF-1) }' <<<"$out"
 }
 
-# A redis-benchmark run sized to last about SECONDS: a short probe, then (unless the probe took
-# that long already) a run with as many requests as the probe's rate fits in SECONDS. MAX caps
-# the requests of both runs together (0: no cap), for commands that consume what they work on.
+# A redis-benchmark run sized to last about SECONDS: a small probe (two requests per client, or
+# one pipeline each), then runs sized from the last rate until one takes at least half of
+# SECONDS (at most three). MAX caps the requests of all runs together (0: no cap), for commands
+# that consume what they work on. A run that takes ten times SECONDS (at least 30 s) is stopped.
 rb() { # port, clients, pipeline, range, seconds, max, command...
-    local port=$1 c=$2 p=$3 r=$4 s=$5 max=$6 n res started
+    local port=$1 c=$2 p=$3 r=$4 s=$5 max=$6 n res started limit used=0 try
     shift 6
-    n=$((c * p * 20))
-    ((n < 200)) && n=200
+    limit=$(awk -v s="$s" 'BEGIN { l = int(s * 10); print l < 30 ? 30 : l }')
+    n=$((c * p * 2))
+    ((n < 20)) && n=20
     ((max > 0 && n > max / 4)) && n=$((max / 4 > 1 ? max / 4 : 1))
-    started=$(now)
-    res=$(rb_once "$port" "$c" "$p" "$r" "$n" "$@")
-    [[ $res == error* ]] && { echo "$res"; return; }
-    if awk -v e="$(elapsed "$started")" -v s="$s" 'BEGIN { exit !(e < s / 2) }'; then
+    for try in 1 2 3; do
+        started=$(now)
+        res=$(rb_once "$port" "$c" "$p" "$r" "$n" "$limit" "$@")
+        used=$((used + n))
+        [[ $res == error* ]] && break
+        awk -v e="$(elapsed "$started")" -v s="$s" 'BEGIN { exit !(e < s / 2) }' || break
         n=$(awk -v rps="${res%% *}" -v s="$s" -v min=$((c * p * 4)) \
             'BEGIN { n = int(rps * s); if (n < min) n = min; print n }')
-        ((max > 0 && n > max - n / 4)) && n=$((max * 3 / 4))
-        ((n > 0)) && res=$(rb_once "$port" "$c" "$p" "$r" "$n" "$@")
-    fi
+        ((max > 0 && n > max - used)) && n=$((max - used))
+        ((n > 0)) || break
+    done
     echo "$res"
 }
 
