@@ -268,7 +268,7 @@ rb_once() { # port, clients, pipeline, range, requests, limit, command...
 }
 
 # A redis-benchmark run sized to last about SECONDS: a small probe (two requests per client, or
-# one pipeline each), then runs sized from the last rate until one takes at least half of
+# two pipelines each, at least 100), then runs sized from the last rate until one takes at least half of
 # SECONDS (at most three). MAX caps the requests of all runs together (0: no cap), for commands
 # that consume what they work on. A run that takes ten times SECONDS (at least 30 s) is stopped.
 rb() { # port, clients, pipeline, range, seconds, max, command...
@@ -276,7 +276,7 @@ rb() { # port, clients, pipeline, range, seconds, max, command...
     shift 6
     limit=$(awk -v s="$s" 'BEGIN { l = int(s * 10); print l < 30 ? 30 : l }')
     n=$((c * p * 2))
-    ((n < 20)) && n=20
+    ((n < 100)) && n=100
     ((max > 0 && n > max / 4)) && n=$((max / 4 > 1 ? max / 4 : 1))
     for try in 1 2 3; do
         started=$(now)
@@ -284,8 +284,9 @@ rb() { # port, clients, pipeline, range, seconds, max, command...
         used=$((used + n))
         [[ $res == error* ]] && break
         awk -v e="$(elapsed "$started")" -v s="$s" 'BEGIN { exit !(e < s / 2) }' || break
-        n=$(awk -v rps="${res%% *}" -v s="$s" -v min=$((c * p * 4)) \
-            'BEGIN { n = int(rps * s); if (n < min) n = min; print n }')
+        # A run too short for redis-benchmark's clock reports "inf" ops/s: then ten times more.
+        n=$(awk -v rps="${res%% *}" -v s="$s" -v min=$((c * p * 4)) -v prev="$n" \
+            'BEGIN { n = rps ~ /^[0-9.]+$/ ? int(rps * s) : prev * 10; if (n < min) n = min; print n }')
         ((max > 0 && n > max - used)) && n=$((max - used))
         ((n > 0)) || break
     done
