@@ -3,6 +3,10 @@
 //! Every read is followed by parsing every complete request in the buffer, running them in order,
 //! and writing all their replies with one write: a pipeline costs one flush, and the commands of
 //! a connection take effect in the order they were sent.
+//!
+//! While it waits for input, the connection also waits on its mailbox: messages pushed to it
+//! (Pub/Sub) are written as they come. A connection killed for going over its output buffer
+//! limit closes.
 
 use std::sync::Arc;
 
@@ -12,8 +16,9 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::cmd::{self, Ctx};
+use crate::notify::mailbox::Mailbox;
 use crate::resp::parse::DEFAULT_MAX_BULK;
-use crate::resp::{Parsed, Parser, Reply};
+use crate::resp::{Parsed, Parser, Protocol, Reply};
 use crate::state::State;
 
 pub async fn serve(stream: TcpStream, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
@@ -38,6 +43,13 @@ async fn run(
     let mut input = BytesMut::with_capacity(16 * 1024);
     let mut output = BytesMut::with_capacity(16 * 1024);
     let mut parser = Parser::new(DEFAULT_MAX_BULK);
+    let mut mailbox = ctx
+        .pubsub
+        .take_mailbox()
+        .expect("a new connection's mailbox");
+    let killed = mailbox.kill_signal();
+    // What the pushed messages now in `output` cost against the limit, until they are written.
+    let mut pushed = 0;
     loop {
         let mut close = false;
         loop {
@@ -46,10 +58,20 @@ async fn run(
                 Parsed::Command(argv) => {
                     let log = tracing::enabled!(tracing::Level::DEBUG).then(|| describe(&argv));
                     let reply = cmd::execute(ctx, argv).await;
+                    // As in Redis, messages delivered while the command ran (its own PUBLISH, a
+                    // keyspace event of its own write) come before its reply, unless the command
+                    // replies first.
+                    let reply_first = ctx.pubsub.take_reply_first();
+                    if !reply_first {
+                        pushed += drain(&mut mailbox, ctx.protocol, &mut output);
+                    }
                     if let Some(request) = log {
                         tracing::debug!("client {}: {} -> {:?}", ctx.client.id, request, reply);
                     }
                     reply.encode(ctx.protocol, &mut output);
+                    if reply_first {
+                        pushed += drain(&mut mailbox, ctx.protocol, &mut output);
+                    }
                     if ctx.close_after_reply {
                         close = true;
                         break;
@@ -65,8 +87,19 @@ async fn run(
             }
         }
         if !output.is_empty() {
-            stream.write_all(&output).await?;
+            tokio::select! {
+                written = stream.write_all(&output) => written?,
+                _ = killed.wait() => {}
+            }
             output.clear();
+            mailbox.written(std::mem::take(&mut pushed));
+        }
+        if killed.is_set() {
+            tracing::info!(
+                "client {}: over the Pub/Sub output buffer limit; closing",
+                ctx.client.id
+            );
+            return Ok(());
         }
         if close {
             return stream.shutdown().await;
@@ -77,9 +110,28 @@ async fn run(
                     return Ok(());
                 }
             }
+            Some((message, cost)) = mailbox.recv() => {
+                message.encode(ctx.protocol, &mut output);
+                pushed += cost + drain(&mut mailbox, ctx.protocol, &mut output);
+            }
+            _ = killed.wait() => {}
             _ = shutdown.changed() => return Ok(()),
         }
     }
+}
+
+/// Moves pushed messages that are waiting into `output`, about a megabyte at most so that a
+/// client that does not read leaves its backlog counted in the mailbox; returns their cost.
+fn drain(mailbox: &mut Mailbox, protocol: Protocol, output: &mut BytesMut) -> usize {
+    let mut cost = 0;
+    while output.len() < 1 << 20 {
+        let Some((message, size)) = mailbox.try_recv() else {
+            break;
+        };
+        message.encode(protocol, output);
+        cost += size;
+    }
+    cost
 }
 
 /// A request as the debug log shows it, with AUTH's arguments redacted.

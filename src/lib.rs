@@ -12,6 +12,8 @@
 //!   texts (`cmd::errors`), and one handler module per Redis type or area.
 //! - `store`: the SQL, one module per Redis type; schema and server-side functions live in
 //!   `migrations/`.
+//! - `notify`: Pub/Sub, keyspace notifications and key wake-ups across instances, through one
+//!   LISTENing PostgreSQL connection per instance.
 //! - `embedded`: the private PostgreSQL cluster used when no database URL is given.
 //! - `state`: what connections of one instance share (configuration, clients, counters). No data:
 //!   every key lives in PostgreSQL, so instances can come and go.
@@ -21,6 +23,7 @@ pub mod config;
 pub mod conn;
 pub mod embedded;
 pub mod glob;
+pub mod notify;
 pub mod numbers;
 pub mod resp;
 pub mod server;
@@ -73,6 +76,7 @@ async fn serve(config: Config, embedded: Option<&embedded::Embedded>) -> anyhow:
         listener.local_addr()?
     );
     let state = Arc::new(State::new(config, store, location));
+    notify::listener::start(state.clone()).await;
     server::run(listener, state).await
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
 
 use crate::config::Config;
+use crate::notify::Hub;
 use crate::store::Store;
 
 pub struct State {
@@ -25,6 +26,8 @@ pub struct State {
     clients: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
     next_client_id: AtomicU64,
     pub run_id: String,
+    /// Pub/Sub: local subscriptions, keyspace event flags, key waiters.
+    pub pubsub: Arc<Hub>,
 }
 
 /// The id of the first connection. Redis gives ids 1 and 2 to its internal Lua and functions
@@ -67,6 +70,7 @@ impl State {
             runtime_config: Mutex::new(BTreeMap::new()),
             clients: Mutex::new(BTreeMap::new()),
             next_client_id: AtomicU64::new(FIRST_CLIENT_ID),
+            pubsub: Arc::new(Hub::new(&run_id[..40])),
             run_id: run_id[..40].to_string(),
         }
     }

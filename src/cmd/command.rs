@@ -162,7 +162,8 @@ async fn getkeys(_ctx: &mut Ctx, mut args: Args) -> CmdResult {
     if !cmd.subcommands.is_empty() && argv.len() >= 2 {
         cmd = table::lookup_sub(cmd, &argv[1]).ok_or(errors::INVALID_COMMAND)?;
     }
-    if !cmd.has_keys() {
+    // Shard channels sit where keys would, but are not keys (Redis's `not_key` key specs).
+    if !cmd.has_keys() || cmd.has(table::PUBSUB) {
         return Err(errors::NO_KEY_ARGUMENTS.into());
     }
     if !cmd.arity_ok(argv.len()) {

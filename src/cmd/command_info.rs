@@ -93,7 +93,7 @@ pub fn acl_categories(cmd: &Command) -> Vec<&'static str> {
     let has = |category: &str| match category {
         "read" => cmd.has(READONLY),
         "write" => cmd.has(WRITE),
-        "pubsub" => cmd.has(PUBSUB) || group == Some("pubsub"),
+        "pubsub" => cmd.has(PUBSUB),
         "admin" | "dangerous" => cmd.has(ADMIN),
         "fast" => cmd.has(FAST),
         "slow" => !cmd.has(FAST),
@@ -134,7 +134,9 @@ fn key_specs(cmd: &Command) -> Vec<Reply> {
     if first <= 0 {
         return Vec::new();
     }
-    let flags: &[&'static str] = if cmd.has(WRITE) {
+    let flags: &[&'static str] = if cmd.has(PUBSUB) {
+        &["not_key"]
+    } else if cmd.has(WRITE) {
         &["RW", "update"]
     } else {
         &["RO", "access"]

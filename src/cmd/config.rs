@@ -166,6 +166,13 @@ async fn set(ctx: &mut Ctx, mut args: Args) -> CmdResult {
             config_params::normalise(param, value).map_err(|why| set_failed(param.name, &why))?;
         values.push(value);
     }
+    // Shared by every instance (see `notify`): saved in PostgreSQL before anything is applied.
+    if let Some(i) = chosen
+        .iter()
+        .position(|p| p.name == "notify-keyspace-events")
+    {
+        crate::notify::listener::share_keyspace_setting(&ctx.state, &ctx.store, &values[i]).await?;
+    }
     let mut runtime = ctx.state.runtime_config.lock().unwrap();
     for (param, value) in chosen.into_iter().zip(values) {
         if param.default == config_params::Default::Requirepass {

@@ -56,7 +56,16 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 /// PING [message]
-async fn ping(_ctx: &mut Ctx, mut args: Args) -> CmdResult {
+///
+/// A RESP2 connection in subscribed mode gets `pong` and the message as an array, as Redis does.
+async fn ping(ctx: &mut Ctx, mut args: Args) -> CmdResult {
+    if ctx.protocol == Protocol::Resp2 && ctx.pubsub.subscribed() && args.remaining() <= 1 {
+        let message = args.rest().pop().unwrap_or_default();
+        return Ok(Reply::Array(vec![
+            Reply::bulk("pong"),
+            Reply::Bulk(message),
+        ]));
+    }
     match args.remaining() {
         0 => Ok(Reply::status("PONG")),
         1 => Ok(Reply::Bulk(args.next_bytes()?)),
@@ -90,10 +99,11 @@ async fn select(ctx: &mut Ctx, mut args: Args) -> CmdResult {
 
 /// RESET
 ///
-/// Back to a fresh connection's state: no MULTI, no watched keys, database 0, RESP2, no name,
-/// and logged out when a password is set.
+/// Back to a fresh connection's state: no MULTI, no watched keys, no subscriptions, database
+/// 0, RESP2, no name, and logged out when a password is set.
 async fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
     super::multi::reset(ctx);
+    ctx.pubsub.clear();
     ctx.db = 0;
     ctx.protocol = Protocol::Resp2;
     ctx.authenticated = !ctx.state.auth_required();

@@ -23,6 +23,7 @@ pub mod info;
 pub mod keys;
 pub mod lists;
 pub mod multi;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -59,6 +60,7 @@ pub const GROUPS: &[&[Command]] = &[
     sort::COMMANDS,
     zsets::COMMANDS,
     multi::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// What a handler may see and change: the server's shared state, the store, and its connection.
@@ -74,12 +76,15 @@ pub struct Ctx {
     pub close_after_reply: bool,
     /// MULTI's queue and the watched keys.
     pub multi: multi::MultiState,
+    /// Pub/Sub subscriptions and the mailbox for pushed messages.
+    pub pubsub: crate::notify::Subscriber,
 }
 
 impl Ctx {
     pub fn new(state: Arc<State>, client: Arc<ClientInfo>) -> Ctx {
         let authenticated = !state.auth_required();
         Ctx {
+            pubsub: crate::notify::Subscriber::new(state.pubsub.clone(), client.id),
             store: state.store.clone(),
             state,
             client,
@@ -105,12 +110,18 @@ async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
     if let Some(queued) = multi::queue(ctx, cmd, &argv) {
         return queued;
     }
+    pubsub::check_context(ctx, cmd)?;
     ctx.client.set_last_command(cmd.name);
     ctx.state
         .stats
         .commands_processed
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    (cmd.handler)(ctx, Args::new(argv, start)).await
+    let events = crate::notify::keyspace::before(ctx, cmd, &argv);
+    let reply = (cmd.handler)(ctx, Args::new(argv, start)).await;
+    if let (Some(events), Ok(reply)) = (events, &reply) {
+        events.emit(ctx, reply).await;
+    }
+    reply
 }
 
 /// The table entry for a request that passes the checks Redis makes before running (or queuing)

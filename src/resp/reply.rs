@@ -42,6 +42,9 @@ pub enum Reply {
     Verbatim(Bytes),
     /// An out-of-band push in RESP3; an array in RESP2.
     Push(Vec<Reply>),
+    /// Several replies one after another, for a command that answers more than once (SUBSCRIBE
+    /// confirms each channel with a reply of its own).
+    Many(Vec<Reply>),
 }
 
 impl Reply {
@@ -109,6 +112,7 @@ impl Reply {
                 bulk(out, b'=', &body);
             }
             Reply::Verbatim(b) => bulk(out, b'$', b),
+            Reply::Many(replies) => replies.iter().for_each(|r| r.encode(proto, out)),
         }
     }
 }

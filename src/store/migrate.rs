@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (7, include_str!("../../migrations/0007_sets.sql")),
     (8, include_str!("../../migrations/0008_hashes.sql")),
     (9, include_str!("../../migrations/0009_zsets.sql")),
+    (11, include_str!("../../migrations/0011_pubsub.sql")),
 ];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {

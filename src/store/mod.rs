@@ -18,6 +18,7 @@ pub mod keys;
 pub mod lists;
 pub mod migrate;
 pub mod multi;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -130,6 +131,27 @@ impl Store {
             }
         });
         Ok(client)
+    }
+
+    /// A connection of its own, outside the pool, shown as `application_name` in
+    /// pg_stat_activity; the caller drives its connection half (to read notifications).
+    pub async fn dedicated_named(
+        &self,
+        application_name: &str,
+    ) -> Result<
+        (
+            tokio_postgres::Client,
+            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+        ),
+        tokio_postgres::Error,
+    > {
+        let mut config = self.pg_config.clone();
+        config.application_name(application_name);
+        // Such a connection may sit idle for hours: notice a dead peer within about half a minute.
+        config.keepalives_idle(Duration::from_secs(10));
+        config.keepalives_interval(Duration::from_secs(5));
+        config.keepalives_retries(3);
+        config.connect(NoTls).await
     }
 
     pub async fn conn(&self) -> Result<Conn, CmdError> {

@@ -1,6 +1,7 @@
 //! The sweeper. Reads ignore expired keys and writes remove the ones they meet, but keys nobody
 //! touches again would stay forever; and deleting a collection leaves its child rows behind as
-//! orphans (so that DEL is O(1)). One instance at a time deletes both in small batches.
+//! orphans (so that DEL is O(1)); and big Pub/Sub messages stored for other instances to fetch
+//! stay until someone deletes them. One instance at a time deletes all three in small batches.
 //!
 //! Leadership is a session advisory lock held on a dedicated connection, not local state: when
 //! the leading instance dies its connection closes, the lock is released, and another instance's
@@ -23,6 +24,8 @@ const SWEEP_SQL: &str = "DELETE FROM pgredis_keys
                                                  FOR UPDATE SKIP LOCKED)";
 
 const ORPHANS_SQL: &str = "SELECT pgredis_sweep_orphans($1)";
+
+const PUBSUB_SQL: &str = "SELECT pgredis_sweep_pubsub($1, $2)";
 
 /// Runs forever: tries to become the leader, and while leading sweeps, pausing between rounds.
 pub async fn run(store: Store) {
@@ -50,10 +53,16 @@ async fn lead(store: &Store) -> Result<(), tokio_postgres::Error> {
     tracing::debug!("sweeper: this instance sweeps expired keys");
     let sweep = client.prepare(SWEEP_SQL).await?;
     let orphans = client.prepare(ORPHANS_SQL).await?;
+    let messages = client.prepare(PUBSUB_SQL).await?;
+    let retention = crate::notify::STORED_RETENTION_MS;
     loop {
         let expired = client.execute(&sweep, &[&BATCH]).await?;
         let children: i64 = client.query_one(&orphans, &[&(BATCH as i32)]).await?.get(0);
-        if expired < BATCH as u64 && children < BATCH {
+        let stored: i64 = client
+            .query_one(&messages, &[&retention, &(BATCH as i32)])
+            .await?
+            .get(0);
+        if expired < BATCH as u64 && children < BATCH && stored < BATCH {
             tokio::time::sleep(PAUSE).await;
         }
     }
