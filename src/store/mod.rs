@@ -208,9 +208,12 @@ impl Store {
         Ok(result?)
     }
 
-    /// The batchers, outside transactions.
+    /// The batchers; none inside a transaction, whose statements must run on its connection.
     pub fn batchers(&self) -> Option<&batch::Batchers> {
-        self.batchers.as_deref()
+        match self.pinned {
+            Some(_) => None,
+            None => self.batchers.as_deref(),
+        }
     }
 
     /// Whether statements run inside an open transaction.
