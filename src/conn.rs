@@ -50,12 +50,36 @@ async fn run(
     let killed = mailbox.kill_signal();
     // What the pushed messages now in `output` cost against the limit, until they are written.
     let mut pushed = 0;
+    // A request parsed while collecting a pipelined run that did not belong to it.
+    let mut held: Option<Parsed> = None;
     loop {
         let mut close = false;
         loop {
             parser.auth_required = !ctx.authenticated;
-            match parser.next(&mut input) {
+            match held.take().unwrap_or_else(|| parser.next(&mut input)) {
                 Parsed::Command(argv) => {
+                    if let Some(kind) = cmd::pipeline::run_kind(ctx, &argv)
+                        .filter(|_| !tracing::enabled!(tracing::Level::DEBUG))
+                    {
+                        let mut run = vec![argv];
+                        while run.len() < cmd::pipeline::MAX_RUN {
+                            match parser.next(&mut input) {
+                                Parsed::Command(next)
+                                    if cmd::pipeline::run_kind(ctx, &next) == Some(kind) =>
+                                {
+                                    run.push(next)
+                                }
+                                other => {
+                                    held = Some(other);
+                                    break;
+                                }
+                            }
+                        }
+                        for reply in cmd::pipeline::execute_run(ctx, kind, run).await {
+                            reply.encode(ctx.protocol, &mut output);
+                        }
+                        continue;
+                    }
                     let log = tracing::enabled!(tracing::Level::DEBUG).then(|| describe(&argv));
                     let reply = cmd::execute(ctx, argv).await;
                     // As in Redis, messages delivered while the command ran (its own PUBLISH, a

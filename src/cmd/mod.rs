@@ -8,6 +8,7 @@
 pub mod args;
 pub mod atomic;
 pub mod errors;
+pub mod pipeline;
 pub mod table;
 
 pub mod bits;

@@ -11,6 +11,7 @@
 //! Server-side functions raise Redis's error texts themselves (SQLSTATE P0001), so an error reply
 //! from SQL reaches the client unchanged.
 
+pub mod batch;
 pub mod bits;
 pub mod hashes;
 pub mod keys;
@@ -47,6 +48,8 @@ pub struct Store {
     pg_config: tokio_postgres::Config,
     /// Inside MULTI/EXEC or a script: the connection whose transaction every statement joins.
     pinned: Option<Arc<Mutex<TxConn>>>,
+    /// Group execution of independent single-key commands (`batch`); none inside a transaction.
+    batchers: Option<Arc<batch::Batchers>>,
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
@@ -110,11 +113,14 @@ impl Store {
             .recycle_timeout(Some(POOL_TIMEOUT))
             .runtime(Runtime::Tokio1)
             .build()?;
-        Ok(Store {
+        let mut store = Store {
             pool,
             pg_config,
             pinned: None,
-        })
+            batchers: None,
+        };
+        store.batchers = Some(Arc::new(batch::Batchers::start(&store)));
+        Ok(store)
     }
 
     /// A connection of its own, outside the pool, for session-long work (migrations, sweeping).
@@ -203,6 +209,14 @@ impl Store {
         // broken connection is dropped by the pool's recycling check.
         tx.ended = true;
         Ok(result?)
+    }
+
+    /// The batchers; none inside a transaction, whose statements must run on its connection.
+    pub fn batchers(&self) -> Option<&batch::Batchers> {
+        match self.pinned {
+            Some(_) => None,
+            None => self.batchers.as_deref(),
+        }
     }
 
     /// Whether statements run inside an open transaction.

@@ -27,6 +27,17 @@ use crate::cmd::errors::WRONGTYPE;
 
 /// A live string value, `None` for an absent (or expired) key, WRONGTYPE for another type.
 pub async fn get(store: &Store, db: i32, key: &[u8]) -> Result<Option<Bytes>, CmdError> {
+    if let Some(batchers) = store.batchers() {
+        let found = batchers
+            .get
+            .submit(vec![(db, Bytes::copy_from_slice(key))])
+            .await?;
+        return match found.into_iter().next().flatten() {
+            None => Ok(None),
+            Some((true, value)) => Ok(Some(value)),
+            Some((false, _)) => Err(WRONGTYPE.into()),
+        };
+    }
     const SQL: &str = "SELECT type = 'string', value FROM pgredis_keys
                         WHERE db = $1 AND key = $2
                           AND (expires_at_ms IS NULL OR expires_at_ms > pgredis_now_ms())";

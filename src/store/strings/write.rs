@@ -8,6 +8,15 @@ use crate::cmd::CmdError;
 
 /// `SET key value` with no options: one upsert.
 pub async fn set_plain(store: &Store, db: i32, key: &[u8], value: &[u8]) -> Result<(), CmdError> {
+    if let Some(batchers) = store.batchers() {
+        let item = (
+            db,
+            Bytes::copy_from_slice(key),
+            Bytes::copy_from_slice(value),
+        );
+        batchers.set.submit(vec![item]).await?;
+        return Ok(());
+    }
     const SQL: &str = "INSERT INTO pgredis_keys AS k (db, key, type, value)
                        VALUES ($1, $2, 'string', $3)
                        ON CONFLICT (db, key) DO UPDATE
