@@ -276,7 +276,7 @@ fn messages_flow_again_after_the_listening_connection_is_killed() {
         let fresh = sql(
             &postgres,
             "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgredis listener' \
-             AND state = 'idle' AND query LIKE 'SELECT value FROM pgredis_settings%'",
+             AND state = 'idle' AND query LIKE 'SELECT value, version FROM pgredis_settings%'",
         );
         let fresh: Vec<&str> = fresh
             .lines()
