@@ -409,6 +409,16 @@ BEGIN
       LEFT JOIN pgredis_keys k
         ON k.db = p_db AND k.key = w.key
        AND (k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms());
+END
+$$;
+
+-- WRONGTYPE unless every live key among p_keys is a sorted set or a set. A statement of its own,
+-- run before the set operation: inside the operation's query the planner may never read the
+-- sources at all (a hash join whose other side is empty), and the check must not depend on a plan.
+CREATE FUNCTION pgredis_zsetop_check(p_db integer, p_keys bytea[]) RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
     IF EXISTS (SELECT 1 FROM unnest(p_keys) u
                  JOIN pgredis_keys k ON k.db = p_db AND k.key = u
                   AND (k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms())
@@ -429,6 +439,7 @@ AS $$
 DECLARE
     nsrc bigint := cardinality(p_keys);
 BEGIN
+    PERFORM pgredis_zsetop_check(p_db, p_keys);
     RETURN QUERY
     WITH src AS MATERIALIZED (
         SELECT s.*, row_number() OVER (ORDER BY s.card, s.n) AS ord

@@ -4,7 +4,8 @@
 //! Case files are data. Cases are separated by blank lines; each line is one command written as
 //! redis-cli takes it (quotes, `\xHH` escapes). `#` starts a comment line. A line starting with
 //! `~ ` compares its reply as an unordered collection (KEYS, SMEMBERS, ...). Each case starts on
-//! fresh connections after FLUSHALL, so cases do not depend on each other.
+//! fresh connections after FLUSHALL and with keyspace notifications off, so cases do not depend
+//! on each other.
 
 mod harness;
 
@@ -94,8 +95,10 @@ fn replies_match_redis() {
         for case in cases(file) {
             let mut reference: Client = redis.client();
             let mut subject: Client = pgredis.client();
-            reference.cmd(&["FLUSHALL"]);
-            subject.cmd(&["FLUSHALL"]);
+            for side in [&mut reference, &mut subject] {
+                side.cmd(&["FLUSHALL"]);
+                side.cmd(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+            }
             for line in &case {
                 let argv: Vec<&[u8]> = line.argv.iter().map(|a| &a[..]).collect();
                 let expected = normalise(reference.call(&argv), line.unordered);
