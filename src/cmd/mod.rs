@@ -11,6 +11,7 @@ pub mod errors;
 pub mod table;
 
 pub mod bits;
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod command_info;
@@ -56,6 +57,7 @@ pub const GROUPS: &[&[Command]] = &[
     keys::COMMANDS,
     sets::COMMANDS,
     lists::COMMANDS,
+    blocking::COMMANDS,
     hashes::COMMANDS,
     sort::COMMANDS,
     zsets::COMMANDS,

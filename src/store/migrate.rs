@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (8, include_str!("../../migrations/0008_hashes.sql")),
     (9, include_str!("../../migrations/0009_zsets.sql")),
     (11, include_str!("../../migrations/0011_pubsub.sql")),
+    (12, include_str!("../../migrations/0012_blocking.sql")),
 ];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {

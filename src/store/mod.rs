@@ -12,6 +12,7 @@
 //! from SQL reaches the client unchanged.
 
 pub mod bits;
+pub mod blocking;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
