@@ -276,7 +276,8 @@ async fn kill(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     let mut killed = 0;
     for client in ctx.state.clients() {
-        if !filter.matches(&client) {
+        // A client killed already is gone, though its connection may not have closed yet.
+        if client.is_killed() || !filter.matches(&client) {
             continue;
         }
         if client.id == ctx.client.id {
