@@ -79,7 +79,7 @@ pub fn acl_categories(cmd: &Command) -> Vec<&'static str> {
         "bitmap" => Some("bitmap"),
         "list" => Some("list"),
         "set" => Some("set"),
-        "sorted_set" => Some("sortedset"),
+        "sorted-set" => Some("sortedset"),
         "hash" => Some("hash"),
         "hyperloglog" => Some("hyperloglog"),
         "geo" => Some("geo"),
