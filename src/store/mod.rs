@@ -232,27 +232,65 @@ impl Store {
     }
 
     pub async fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, CmdError> {
-        let conn = self.conn().await?;
-        let stmt = conn.prepare_cached(sql).await?;
-        Ok(conn.query(&stmt, params).await?)
+        let mut attempt = 0;
+        loop {
+            let (conn, stmt) = self.statement(sql).await?;
+            match conn.query(&stmt, params).await {
+                Err(e) if self.retry_after(&e, &mut attempt) => continue,
+                result => return Ok(result?),
+            }
+        }
     }
 
     pub async fn query_opt(&self, sql: &str, params: Params<'_>) -> Result<Option<Row>, CmdError> {
-        let conn = self.conn().await?;
-        let stmt = conn.prepare_cached(sql).await?;
-        Ok(conn.query_opt(&stmt, params).await?)
+        let mut attempt = 0;
+        loop {
+            let (conn, stmt) = self.statement(sql).await?;
+            match conn.query_opt(&stmt, params).await {
+                Err(e) if self.retry_after(&e, &mut attempt) => continue,
+                result => return Ok(result?),
+            }
+        }
     }
 
     pub async fn query_one(&self, sql: &str, params: Params<'_>) -> Result<Row, CmdError> {
-        let conn = self.conn().await?;
-        let stmt = conn.prepare_cached(sql).await?;
-        Ok(conn.query_one(&stmt, params).await?)
+        let mut attempt = 0;
+        loop {
+            let (conn, stmt) = self.statement(sql).await?;
+            match conn.query_one(&stmt, params).await {
+                Err(e) if self.retry_after(&e, &mut attempt) => continue,
+                result => return Ok(result?),
+            }
+        }
     }
 
     pub async fn execute(&self, sql: &str, params: Params<'_>) -> Result<u64, CmdError> {
+        let mut attempt = 0;
+        loop {
+            let (conn, stmt) = self.statement(sql).await?;
+            match conn.execute(&stmt, params).await {
+                Err(e) if self.retry_after(&e, &mut attempt) => continue,
+                result => return Ok(result?),
+            }
+        }
+    }
+
+    /// A connection and the prepared statement for `sql` on it.
+    async fn statement(&self, sql: &str) -> Result<(Conn, tokio_postgres::Statement), CmdError> {
         let conn = self.conn().await?;
         let stmt = conn.prepare_cached(sql).await?;
-        Ok(conn.execute(&stmt, params).await?)
+        Ok((conn, stmt))
+    }
+
+    /// Whether a statement that failed with `e` runs again. A single statement outside a
+    /// transaction that PostgreSQL chose as a deadlock victim had no effect, and running it again
+    /// is what Redis's one-at-a-time execution would have done; inside a transaction the whole
+    /// transaction is retried instead (`cmd::atomic`).
+    fn retry_after(&self, e: &tokio_postgres::Error, attempt: &mut u32) -> bool {
+        const MAX_ATTEMPTS: u32 = 10;
+        let deadlock = e.code() == Some(&tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED);
+        *attempt += 1;
+        deadlock && self.pinned.is_none() && *attempt < MAX_ATTEMPTS
     }
 }
 
