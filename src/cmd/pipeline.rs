@@ -3,8 +3,9 @@
 //!
 //! Only the plainest forms qualify (`GET key`, `SET key value`), and only when nothing else would
 //! happen around them: an authenticated connection outside MULTI and subscribed mode, with keyspace
-//! notifications off. Anything else goes through `cmd::execute` one command at a time. A run ends at
-//! the first command of another kind, so the commands of a connection still take effect in order.
+//! notifications off and no script making the instance busy. Anything else goes through
+//! `cmd::execute` one command at a time. A run ends at the first command of another kind, so the
+//! commands of a connection still take effect in order.
 
 use bytes::Bytes;
 
@@ -28,10 +29,12 @@ pub fn run_kind(ctx: &Ctx, argv: &[Bytes]) -> Option<RunKind> {
         3 if argv[0].eq_ignore_ascii_case(b"set") => RunKind::Set,
         _ => return None,
     };
+    // Everything `dispatch` would check or do around these two commands must be moot here.
     let plain = (ctx.authenticated || !ctx.state.auth_required())
         && !ctx.multi.is_open()
         && !ctx.pubsub.subscribed()
         && ctx.state.pubsub.keyspace_flags() == 0
+        && super::scripting::busy::check(&ctx.state, ctx.client.id).is_ok()
         && ctx.store.batchers().is_some();
     plain.then_some(kind)
 }
