@@ -6,7 +6,7 @@
 //!
 //! While it waits for input, the connection also waits on its mailbox: messages pushed to it
 //! (Pub/Sub) are written as they come. A connection killed for going over its output buffer
-//! limit closes.
+//! limit closes, and so does one killed by CLIENT KILL, without a reply to what it was running.
 
 use std::sync::Arc;
 
@@ -48,6 +48,7 @@ async fn run(
         .take_mailbox()
         .expect("a new connection's mailbox");
     let killed = mailbox.kill_signal();
+    let client = ctx.client.clone();
     // What the pushed messages now in `output` cost against the limit, until they are written.
     let mut pushed = 0;
     // A request parsed while collecting a pipelined run that did not belong to it.
@@ -81,7 +82,10 @@ async fn run(
                         continue;
                     }
                     let log = tracing::enabled!(tracing::Level::DEBUG).then(|| describe(&argv));
-                    let reply = cmd::execute(ctx, argv).await;
+                    let reply = execute(ctx, argv, &mut stream, &mut input).await;
+                    if client.is_killed() && !ctx.close_after_reply {
+                        return Ok(());
+                    }
                     // As in Redis, messages delivered while the command ran (its own PUBLISH, a
                     // keyspace event of its own write) come before its reply, unless the command
                     // replies first.
@@ -139,7 +143,34 @@ async fn run(
                 pushed += cost + drain(&mut mailbox, ctx.protocol, &mut output);
             }
             _ = killed.wait() => {}
+            _ = client.gone() => return Ok(()),
             _ = shutdown.changed() => return Ok(()),
+        }
+    }
+}
+
+/// Runs one request. Meanwhile the socket is read too (into `input`, for the requests that
+/// follow), so that a client that hangs up while its command waits (BLPOP) is noticed and its
+/// wait ends.
+async fn execute(
+    ctx: &mut Ctx,
+    argv: Vec<Bytes>,
+    stream: &mut TcpStream,
+    input: &mut BytesMut,
+) -> Reply {
+    let client = ctx.client.clone();
+    let running = cmd::execute(ctx, argv);
+    tokio::pin!(running);
+    let mut open = true;
+    loop {
+        tokio::select! {
+            reply = &mut running => return reply,
+            read = stream.read_buf(input), if open => {
+                if !matches!(read, Ok(n) if n > 0) {
+                    open = false;
+                    client.hang_up();
+                }
+            }
         }
     }
 }

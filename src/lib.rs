@@ -77,6 +77,7 @@ async fn serve(config: Config, embedded: Option<&embedded::Embedded>) -> anyhow:
     );
     let state = Arc::new(State::new(config, store, location));
     notify::listener::start(state.clone()).await;
+    tokio::spawn(cmd::blocking::backstop(state.clone()));
     server::run(listener, state).await
 }
 

@@ -76,3 +76,20 @@ int pgredis_parse_double(const char *s, size_t len, double *out) {
     *out = v;
     return 1;
 }
+
+/* A blocking command's timeout as Redis 7.0 reads it (getTimeoutFromObjectOrReply): seconds as
+ * a long double, times 1000, rounded up to whole milliseconds, converted to long long as the C
+ * compiler does it (on x86-64 a value out of range, infinity included, comes out as LLONG_MIN,
+ * which Redis then calls negative).
+ * 1 on success, 0 when the argument is not a float. */
+int pgredis_timeout_ms(const char *s, size_t len, long long *out) {
+    long double v;
+    if (!parse_ld(s, len, &v)) return 0;
+    v = ceill(v * 1000.0L);
+    if (!(v > -9223372036854775808.0L && v < 9223372036854775808.0L)) {
+        *out = (-9223372036854775807LL - 1);
+        return 1;
+    }
+    *out = (long long)v;
+    return 1;
+}

@@ -18,6 +18,7 @@ unsafe extern "C" {
     ) -> c_long;
     fn pgredis_format_double(d: f64, out: *mut c_char, out_len: usize) -> c_long;
     fn pgredis_parse_double(s: *const c_char, len: usize, out: *mut f64) -> c_int;
+    fn pgredis_timeout_ms(s: *const c_char, len: usize, out: *mut i64) -> c_int;
 }
 
 /// Parses a signed 64-bit integer exactly as Redis's `string2ll`: optional `-`, no `+`, no
@@ -104,9 +105,37 @@ pub fn parse_double(s: &[u8]) -> Option<f64> {
     (ok == 1).then_some(v)
 }
 
+/// A blocking command's timeout argument in milliseconds, as Redis 7.0 computes it from seconds
+/// (a long double times 1000, rounded up; out of range comes out as `i64::MIN`); `None` when it
+/// is not a float.
+pub fn timeout_ms(s: &[u8]) -> Option<i64> {
+    let mut v = 0i64;
+    // SAFETY: the C side reads s.len() bytes and writes one i64.
+    let ok = unsafe { pgredis_timeout_ms(s.as_ptr() as *const c_char, s.len(), &mut v) };
+    (ok == 1).then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_as_redis_reads_them() {
+        assert_eq!(timeout_ms(b"0"), Some(0));
+        assert_eq!(timeout_ms(b"0.01"), Some(10));
+        assert_eq!(timeout_ms(b"1.5"), Some(1500));
+        assert_eq!(timeout_ms(b"-0.0001"), Some(0));
+        assert_eq!(timeout_ms(b"0.001"), Some(1));
+        assert_eq!(timeout_ms(b"0.0000001"), Some(1));
+        assert_eq!(timeout_ms(b"0x10"), Some(16000));
+        assert_eq!(timeout_ms(b"inf"), Some(i64::MIN));
+        assert_eq!(timeout_ms(b"1e300"), Some(i64::MIN));
+        assert_eq!(timeout_ms(b"9223372036854775807"), Some(i64::MIN));
+        assert_eq!(timeout_ms(b"abc"), None);
+        assert_eq!(timeout_ms(b" 1"), None);
+        assert_eq!(timeout_ms(b"nan"), None);
+        assert_eq!(timeout_ms(b""), None);
+    }
 
     #[test]
     fn string2ll_is_strict() {

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
+
+use tokio::sync::{Notify, oneshot};
 
 use crate::config::Config;
 use crate::notify::Hub;
@@ -132,6 +134,20 @@ pub struct ClientInfo {
     pub local: SocketAddr,
     pub created: Instant,
     pub details: Mutex<ClientDetails>,
+    /// Set while the client waits in a blocking command: CLIENT UNBLOCK ends the wait through it.
+    blocked: Mutex<Option<oneshot::Sender<Unblock>>>,
+    /// Set by CLIENT KILL: the connection closes at its next chance, without a reply.
+    killed: AtomicBool,
+    /// Set when the client closed its side while a command ran: a blocked wait ends.
+    hung_up: AtomicBool,
+    kill: Notify,
+}
+
+/// How CLIENT UNBLOCK ends a blocked client's wait: as if it timed out, or with an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unblock {
+    Timeout,
+    Error,
 }
 
 #[derive(Clone, Default)]
@@ -157,6 +173,64 @@ impl ClientInfo {
                 last_command: "NULL",
                 ..ClientDetails::default()
             }),
+            blocked: Mutex::new(None),
+            killed: AtomicBool::new(false),
+            hung_up: AtomicBool::new(false),
+            kill: Notify::new(),
+        }
+    }
+
+    /// Marks the client blocked; the receiver hears CLIENT UNBLOCK.
+    pub fn block(&self) -> oneshot::Receiver<Unblock> {
+        let (tx, rx) = oneshot::channel();
+        *self.blocked.lock().unwrap() = Some(tx);
+        rx
+    }
+
+    /// The client no longer waits.
+    pub fn unblocked(&self) {
+        self.blocked.lock().unwrap().take();
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.lock().unwrap().is_some()
+    }
+
+    /// CLIENT UNBLOCK: ends the client's wait; false when it was not blocked.
+    pub fn unblock(&self, how: Unblock) -> bool {
+        match self.blocked.lock().unwrap().take() {
+            Some(tx) => tx.send(how).is_ok(),
+            None => false,
+        }
+    }
+
+    /// CLIENT KILL: closes the connection at its next chance (at once if it waits).
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+        self.kill.notify_waiters();
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::SeqCst)
+    }
+
+    /// The client closed its side of the connection: nobody will read a blocked command's
+    /// reply, so its wait ends (as Redis frees such a client).
+    pub fn hang_up(&self) {
+        self.hung_up.store(true, Ordering::SeqCst);
+        self.kill.notify_waiters();
+    }
+
+    /// Resolves once the client has been killed or has hung up.
+    pub async fn gone(&self) {
+        loop {
+            let notified = self.kill.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_killed() || self.hung_up.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
         }
     }
 
@@ -185,7 +259,7 @@ impl ClientInfo {
                 .unwrap_or_default()
         };
         format!(
-            "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
+            "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
              multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 \
              tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -194,6 +268,7 @@ impl ClientInfo {
             text(&d.name),
             age,
             idle,
+            if self.is_blocked() { "b" } else { "N" },
             d.db,
             d.last_command,
             d.resp,

@@ -1,9 +1,9 @@
 //! CLIENT: what a connection knows about itself and the other connections of this instance.
 //!
 //! Connections are per instance (as they are per process in Redis), so CLIENT LIST shows the
-//! clients of the instance that answers, not of every instance on the database. Of Redis's
-//! subcommands, those that change how replies are sent (REPLY, TRACKING, CACHING), pause or kill
-//! other clients are not offered yet.
+//! clients of the instance that answers, not of every instance on the database; so do CLIENT
+//! KILL and CLIENT UNBLOCK. Of Redis's subcommands, those that change how replies are sent
+//! (REPLY, TRACKING, CACHING) or pause clients are not offered yet.
 
 use super::args::is;
 use super::errors::{self, CmdError};
@@ -12,6 +12,7 @@ use super::{Args, Ctx};
 use crate::handler;
 use crate::numbers::string2ll;
 use crate::resp::Reply;
+use crate::state::{ClientInfo, Unblock};
 
 const SUBCOMMANDS: &[Command] = &[
     Command::new(
@@ -67,6 +68,24 @@ const SUBCOMMANDS: &[Command] = &[
         "connection",
         "Lists open connections.",
         handler!(list),
+    ),
+    Command::new(
+        "client|kill",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Kill the connection of a client",
+        handler!(kill),
+    ),
+    Command::new(
+        "client|unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Unblock a client blocked in a blocking command from a different connection",
+        handler!(unblock),
     ),
     Command::new(
         "client|help",
@@ -190,6 +209,145 @@ async fn list(ctx: &mut Ctx, mut args: Args) -> CmdResult {
     Ok(Reply::Verbatim(text.into()))
 }
 
+/// CLIENT KILL ip:port
+/// CLIENT KILL [ID client-id] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username]
+///   [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no]
+///
+/// The old form replies OK or "No such client" and may kill the caller itself; the new one
+/// counts the clients killed and skips the caller unless SKIPME no. A killed client's connection
+/// closes at once, a blocked one's included; the caller's closes after this reply.
+async fn kill(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let argv = &args.argv()[2..];
+    let mut filter = KillFilter {
+        skipme: true,
+        ..KillFilter::default()
+    };
+    if argv.len() == 1 {
+        filter.addr = Some(argv[0].to_vec());
+        filter.skipme = false;
+    } else {
+        for pair in argv.chunks(2) {
+            let [option, value] = pair else {
+                return Err(errors::SYNTAX.into());
+            };
+            if is(option, "ID") {
+                filter.id = Some(
+                    string2ll(value)
+                        .filter(|id| *id > 0)
+                        .ok_or(CmdError::from(errors::CLIENT_ID_POSITIVE))?
+                        as u64,
+                );
+            } else if is(option, "TYPE") {
+                // Every pgredis connection is a normal one (see CLIENT LIST).
+                filter.normal = match errors::c_str(value).to_ascii_lowercase().as_str() {
+                    "normal" => Some(true),
+                    "master" | "slave" | "replica" | "pubsub" => Some(false),
+                    _ => {
+                        return Err(CmdError::msg(errors::one_line(&format!(
+                            "ERR Unknown client type '{}'",
+                            errors::c_str(value)
+                        ))));
+                    }
+                };
+            } else if is(option, "ADDR") {
+                filter.addr = Some(value.to_vec());
+            } else if is(option, "LADDR") {
+                filter.laddr = Some(value.to_vec());
+            } else if is(option, "USER") {
+                // The default user is the only one.
+                if &value[..] != b"default" {
+                    return Err(CmdError::msg(errors::one_line(&format!(
+                        "ERR No such user '{}'",
+                        errors::c_str(value)
+                    ))));
+                }
+            } else if is(option, "SKIPME") {
+                filter.skipme = if is(value, "YES") {
+                    true
+                } else if is(value, "NO") {
+                    false
+                } else {
+                    return Err(errors::SYNTAX.into());
+                };
+            } else {
+                return Err(errors::SYNTAX.into());
+            }
+        }
+    }
+    let mut killed = 0;
+    for client in ctx.state.clients() {
+        // A client killed already is gone, though its connection may not have closed yet.
+        if client.is_killed() || !filter.matches(&client) {
+            continue;
+        }
+        if client.id == ctx.client.id {
+            if filter.skipme {
+                continue;
+            }
+            ctx.close_after_reply = true;
+        } else {
+            client.kill();
+        }
+        killed += 1;
+    }
+    match (argv.len(), killed) {
+        (1, 0) => Err(errors::NO_SUCH_CLIENT.into()),
+        (1, _) => Ok(Reply::ok()),
+        _ => Ok(Reply::Int(killed)),
+    }
+}
+
+/// CLIENT KILL's filters; `None` matches every client.
+#[derive(Default)]
+struct KillFilter {
+    id: Option<u64>,
+    normal: Option<bool>,
+    addr: Option<Vec<u8>>,
+    laddr: Option<Vec<u8>>,
+    skipme: bool,
+}
+
+impl KillFilter {
+    fn matches(&self, client: &ClientInfo) -> bool {
+        self.id.is_none_or(|id| id == client.id)
+            && self.normal != Some(false)
+            && self
+                .addr
+                .as_ref()
+                .is_none_or(|a| a == client.addr.to_string().as_bytes())
+            && self
+                .laddr
+                .as_ref()
+                .is_none_or(|a| a == client.local.to_string().as_bytes())
+    }
+}
+
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+///
+/// Ends the wait of a client of this instance blocked in BLPOP and friends: it gets its
+/// timeout reply, or with ERROR the UNBLOCKED error. 1 when the client was blocked, else 0.
+async fn unblock(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let argv = &args.argv()[2..];
+    let how = match argv {
+        [_] => Unblock::Timeout,
+        [_, reason] if is(reason, "TIMEOUT") => Unblock::Timeout,
+        [_, reason] if is(reason, "ERROR") => Unblock::Error,
+        [_, _] => return Err(errors::UNBLOCK_REASON.into()),
+        _ => {
+            return Err(CmdError::msg(errors::one_line(&format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+                errors::c_str(&args.argv()[1])
+            ))));
+        }
+    };
+    let id = string2ll(&argv[0]).ok_or(CmdError::from(errors::NOT_INTEGER))?;
+    let unblocked = u64::try_from(id)
+        .ok()
+        .and_then(|id| ctx.state.client(id))
+        .is_some_and(|client| client.unblock(how));
+    Ok(Reply::Int(unblocked as i64))
+}
+
 /// CLIENT HELP
 async fn help(_ctx: &mut Ctx, _args: Args) -> CmdResult {
     Ok(help_reply(
@@ -201,6 +359,20 @@ async fn help(_ctx: &mut Ctx, _args: Args) -> CmdResult {
             "    Return the ID of the current connection.",
             "INFO",
             "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
             "LIST [options ...]",
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
@@ -211,6 +383,8 @@ async fn help(_ctx: &mut Ctx, _args: Args) -> CmdResult {
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",
             "    * LIB-VER: the client lib version.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
         ],
     ))
 }

@@ -176,3 +176,11 @@ pub fn execabort_because(refusal: &CmdError) -> CmdError {
     let why = refusal.0.strip_prefix("ERR ").unwrap_or(&refusal.0);
     CmdError::msg(format!("EXECABORT Transaction discarded because of: {why}"))
 }
+
+// Blocking commands and CLIENT UNBLOCK / KILL.
+pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+pub const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+pub const UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+pub const NO_SUCH_CLIENT: &str = "ERR No such client";
+pub const CLIENT_ID_POSITIVE: &str = "ERR client-id should be greater than 0";

@@ -137,7 +137,8 @@ fn fields(ctx: &Ctx, section: &str, keyspace: &[store::server::DbStats]) -> Vec<
             add("maxclients", value_of(state, "maxclients"));
             add("client_recent_max_input_buffer", "0".into());
             add("client_recent_max_output_buffer", "0".into());
-            add("blocked_clients", "0".into());
+            let blocked = state.clients().iter().filter(|c| c.is_blocked()).count();
+            add("blocked_clients", blocked.to_string());
             add("tracking_clients", "0".into());
             add("clients_in_timeout_table", "0".into());
         }

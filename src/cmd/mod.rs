@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod table;
 
 pub mod bits;
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod command_info;
@@ -58,6 +59,7 @@ pub const GROUPS: &[&[Command]] = &[
     keys::COMMANDS,
     sets::COMMANDS,
     lists::COMMANDS,
+    blocking::COMMANDS,
     hashes::COMMANDS,
     sort::COMMANDS,
     zsets::COMMANDS,

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (9, include_str!("../../migrations/0009_zsets.sql")),
     (10, include_str!("../../migrations/0010_scripting.sql")),
     (11, include_str!("../../migrations/0011_pubsub.sql")),
+    (12, include_str!("../../migrations/0012_blocking.sql")),
 ];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {

@@ -13,6 +13,7 @@
 
 pub mod batch;
 pub mod bits;
+pub mod blocking;
 pub mod hashes;
 pub mod keys;
 pub mod lists;

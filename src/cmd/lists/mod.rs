@@ -13,6 +13,8 @@ mod access;
 mod edit;
 mod push_pop;
 
+pub use push_pop::{mpop_reply, parse_mpop};
+
 use bytes::Bytes;
 
 use super::errors::{CmdError, SYNTAX};
