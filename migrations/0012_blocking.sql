@@ -188,18 +188,24 @@ BEGIN
 END
 $$;
 
--- An instance's periodic look: says it is alive, sweeps a batch of registrations older than
--- p_dead_ms of instances not seen for as long (an instance ticks within seconds of registering
--- its first waiter, and then every few seconds while it has any), and returns which of its waited keys (p_dbs, p_keys) hold a list or a
+-- An instance's periodic look: says it is alive; removes its own registrations of waiters that
+-- no longer wait (p_waiters are those below p_bound that do; an unregistration that failed
+-- leaves one behind, and a waiter at or above p_bound may be registering right now);
+-- sweeps a batch of registrations older than p_dead_ms of instances not seen for as long (an
+-- instance ticks within seconds of registering its first waiter, and then every few seconds
+-- while it has any); and returns which of its waited keys (p_dbs, p_keys) hold a list or a
 -- sorted set, so that their waiters look again even if a notification was lost.
 CREATE FUNCTION pgredis_block_tick(
-    p_origin text, p_dead_ms bigint, p_dbs integer[], p_keys bytea[])
+    p_origin text, p_dead_ms bigint, p_waiters bigint[], p_bound bigint,
+    p_dbs integer[], p_keys bytea[])
 RETURNS TABLE (db integer, key bytea)
 LANGUAGE plpgsql
 AS $$
 BEGIN
     INSERT INTO pgredis_instances AS i (origin, seen_ms) VALUES (p_origin, pgredis_now_ms())
     ON CONFLICT (origin) DO UPDATE SET seen_ms = EXCLUDED.seen_ms;
+    DELETE FROM pgredis_blocked b
+     WHERE b.origin = p_origin AND b.waiter < p_bound AND b.waiter <> ALL (p_waiters);
     DELETE FROM pgredis_blocked
      WHERE ctid IN (SELECT b.ctid FROM pgredis_blocked b
                      WHERE b.since_ms < pgredis_now_ms() - p_dead_ms

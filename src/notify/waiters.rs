@@ -64,9 +64,10 @@ impl KeyWaiters {
     /// the first check of the keys, so that data arriving between the check and the wait still
     /// wakes the waiter.
     pub fn watch(self: &Arc<Self>, db: i32, keys: &[Bytes], kind: Kind) -> KeyWatch {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let notify = Arc::new(Notify::new());
         let mut waiting = self.waiting.lock().unwrap();
+        // Taken under the lock, so that `waited` sees every id below its bound.
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         for key in keys {
             waiting
                 .entry((db, key.clone(), kind))
@@ -108,16 +109,21 @@ impl KeyWaiters {
         self.waiting.lock().unwrap().values().for_each(wake_head);
     }
 
-    /// Every (database, key) somebody waits for.
-    pub fn waited(&self) -> Vec<(i32, Bytes)> {
+    /// Every (database, key) somebody waits for, the ids of the waiters, and a bound every
+    /// waiter registered later has an id at or above.
+    pub fn waited(&self) -> (Vec<(i32, Bytes)>, Vec<u64>, u64) {
         let waiting = self.waiting.lock().unwrap();
+        let bound = self.next_id.load(Ordering::Relaxed);
         let mut keys: Vec<(i32, Bytes)> = waiting
             .keys()
             .map(|(db, key, _)| (*db, key.clone()))
             .collect();
         keys.sort();
         keys.dedup();
-        keys
+        let mut ids: Vec<u64> = waiting.values().flat_map(|q| q.keys().copied()).collect();
+        ids.sort();
+        ids.dedup();
+        (keys, ids, bound)
     }
 }
 
@@ -170,7 +176,14 @@ mod tests {
         watch.changed().await;
         waiters.wake_all();
         watch.changed().await;
-        assert_eq!(waiters.waited(), vec![(0, k("j")), (0, k("k"))]);
+        assert_eq!(
+            waiters.waited(),
+            (
+                vec![(0, k("j")), (0, k("k"))],
+                vec![watch.id()],
+                watch.id() + 1
+            )
+        );
         drop(watch);
         assert!(waiters.waiting.lock().unwrap().is_empty());
     }

@@ -124,17 +124,21 @@ pub async fn zpop(
 }
 
 /// An instance's periodic look (see `pgredis_block_tick`): which of `waited` hold a list or a
-/// sorted set now.
+/// sorted set now. `waiters` are the waiters below `bound` that still wait.
 pub async fn tick(
     store: &Store,
     origin: &str,
     dead_ms: i64,
+    waiters: &[i64],
+    bound: i64,
     waited: &[(i32, Bytes)],
 ) -> Result<Vec<(i32, Bytes)>, CmdError> {
-    const SQL: &str = "SELECT db, key FROM pgredis_block_tick($1, $2, $3, $4)";
+    const SQL: &str = "SELECT db, key FROM pgredis_block_tick($1, $2, $3, $4, $5, $6)";
     let dbs: Vec<i32> = waited.iter().map(|(db, _)| *db).collect();
     let keys: Vec<&[u8]> = waited.iter().map(|(_, k)| &k[..]).collect();
-    let rows = store.query(SQL, &[&origin, &dead_ms, &dbs, &keys]).await?;
+    let rows = store
+        .query(SQL, &[&origin, &dead_ms, &waiters, &bound, &dbs, &keys])
+        .await?;
     Ok(rows
         .iter()
         .map(|r| (r.get(0), Bytes::from(r.get::<_, Vec<u8>>(1))))

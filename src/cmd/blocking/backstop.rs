@@ -1,5 +1,6 @@
 //! The backstop: every few seconds, while this instance has blocked clients, one statement says
-//! the instance is alive, sweeps registrations that dead instances left behind, and tells which
+//! the instance is alive, sweeps registrations that dead instances (or failed unregistrations)
+//! left behind, and tells which
 //! waited keys hold data now, whose first waiters are then woken. A notification lost in any way
 //! (the listener's connection dropped, a bug) therefore delays a waiter by seconds at most; it
 //! never strands it.
@@ -22,12 +23,15 @@ pub async fn run(state: Arc<State>) {
     let mut first = true;
     loop {
         ticks.tick().await;
-        let waited = state.pubsub.waiters.waited();
-        // Once at start, to sweep what this instance's previous run may have left behind.
+        let (waited, waiters, bound) = state.pubsub.waiters.waited();
+        // Once at start, to sweep what dead instances left behind.
         if waited.is_empty() && !std::mem::take(&mut first) {
             continue;
         }
-        match store::blocking::tick(&state.store, &state.pubsub.origin, DEAD_MS, &waited).await {
+        let waiters: Vec<i64> = waiters.into_iter().map(|id| id as i64).collect();
+        let origin = &state.pubsub.origin;
+        let bound = bound as i64;
+        match store::blocking::tick(&state.store, origin, DEAD_MS, &waiters, bound, &waited).await {
             Ok(ready) => {
                 for (db, key) in ready {
                     state.pubsub.waiters.wake(db, Some(&key));
