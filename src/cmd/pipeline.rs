@@ -3,9 +3,9 @@
 //!
 //! Only the plainest forms qualify (`GET key`, `SET key value`), and only when nothing else would
 //! happen around them: an authenticated connection outside MULTI and subscribed mode, with keyspace
-//! notifications off and no script making the instance busy. Anything else goes through
-//! `cmd::execute` one command at a time. A run ends at the first command of another kind, so the
-//! commands of a connection still take effect in order.
+//! notifications off, while no script runs on this instance (so that GET and SET get BUSY).
+//! Anything else goes through `cmd::execute` one command at a time. A run ends at the first
+//! command of another kind, so the commands of a connection still take effect in order.
 
 use bytes::Bytes;
 
@@ -34,8 +34,8 @@ pub fn run_kind(ctx: &Ctx, argv: &[Bytes]) -> Option<RunKind> {
         && !ctx.multi.is_open()
         && !ctx.pubsub.subscribed()
         && ctx.state.pubsub.keyspace_flags() == 0
-        && super::scripting::busy::check(&ctx.state, ctx.client.id).is_ok()
-        && ctx.store.batchers().is_some();
+        && ctx.store.batchers().is_some()
+        && !super::scripting::busy::any_running();
     plain.then_some(kind)
 }
 

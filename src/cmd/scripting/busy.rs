@@ -192,6 +192,12 @@ fn busy_script(state: &State) -> Option<Arc<RunningScript>> {
         .map(|(_, s)| s.clone())
 }
 
+/// Whether any script runs on this instance: pipelined runs of GETs and SETs (which skip
+/// `check`) are then not formed, so their commands get BUSY like any other.
+pub fn any_running() -> bool {
+    COUNT.load(Ordering::SeqCst) > 0
+}
+
 /// BUSY for a command of `client_id` while a script of another client is past the threshold.
 /// Commands flagged `allow_busy` are not checked (the caller knows the flags).
 pub fn check(state: &State, client_id: u64) -> Result<(), CmdError> {
