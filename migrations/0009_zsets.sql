@@ -172,10 +172,14 @@ BEGIN
             new_score := one.new_score;
         END LOOP;
     ELSE
+        -- Each member's old score is a scalar subquery, so one primary-key lookup per member
+        -- whatever the plan: as a join, a cached generic plan (kid unknown, the array's length
+        -- guessed) may hash all the key's members and cost O(size) per call.
         WITH cmp AS (
-            SELECT i.m, i.s + 0::float8 AS s, z.score AS old
+            SELECT i.m, i.s + 0::float8 AS s,
+                   (SELECT z.score FROM pgredis_zset_members z
+                     WHERE z.key_id = kid AND z.member = i.m) AS old
               FROM unnest(p_members, p_scores) AS i(m, s)
-              LEFT JOIN pgredis_zset_members z ON z.key_id = kid AND z.member = i.m
         ), todo AS (
             SELECT m, s, old IS NULL AS is_new FROM cmp
              WHERE CASE WHEN old IS NULL THEN NOT p_xx
