@@ -133,6 +133,10 @@ CREATE FUNCTION pgredis_zadd(
     p_nx boolean, p_xx boolean, p_gt boolean, p_lt boolean, p_incr boolean,
     OUT added bigint, OUT changed bigint, OUT new_score float8)
 LANGUAGE plpgsql
+-- Its statements have the same good plan for every argument; left to choose, PostgreSQL kept
+-- planning the member CTE afresh on every call (its custom plan, knowing the array's length,
+-- looks cheaper than the generic one), which cost more than running it.
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     cur pgredis_keys;
@@ -243,9 +247,13 @@ CREATE TYPE pgredis_zrange AS (
 
 -- The members of the sorted set p_key_id (of p_size members) within range r, in order.
 -- Each branch is an index range scan that stops after what it returns.
+-- Generic plans always: every branch is an index range scan whatever the arguments, and a plan
+-- made for the arguments (which PostgreSQL may prefer, depending on the statistics) costs a
+-- planning per call, more than the scan.
 CREATE FUNCTION pgredis_zrange_rows(p_key_id bigint, p_size bigint, r pgredis_zrange)
 RETURNS TABLE (member bytea, score float8)
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     s bigint := r.start;
