@@ -331,9 +331,10 @@ BEGIN
     IF cur.type <> 'zset' THEN
         PERFORM pgredis_fail('WRONGTYPE Operation against a key holding the wrong kind of value');
     END IF;
+    -- = ANY of an array, not IN: a hash semi-join could read every member of the key.
     DELETE FROM pgredis_zset_members
      WHERE key_id = cur.key_id
-       AND member IN (SELECT g.member FROM pgredis_zrange_rows(cur.key_id, cur.size, r) g);
+       AND member = ANY (ARRAY(SELECT g.member FROM pgredis_zrange_rows(cur.key_id, cur.size, r) g));
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n > 0 THEN
         PERFORM pgredis_zset_resize(p_db, p_key, cur.size - n);
@@ -504,7 +505,8 @@ $$;
 -- ZPOPMIN, ZPOPMAX and ZMPOP (and, later, their blocking forms): pops up to p_count members
 -- from the first of p_keys that holds a sorted set, lowest scores first (highest with p_max).
 -- A key of another type met before that is WRONGTYPE. Returns the key popped from with each
--- member and score, in pop order; no rows when every key is empty.
+-- member and score, in pop order; no rows when every key is empty. The members to delete are an
+-- array (= ANY), not an IN subquery, which a hash semi-join could answer by reading the whole key.
 CREATE FUNCTION pgredis_zpop(p_db integer, p_keys bytea[], p_count bigint, p_max boolean)
 RETURNS TABLE (key bytea, member bytea, score float8)
 LANGUAGE plpgsql
@@ -535,9 +537,9 @@ BEGIN
             WITH d AS (
                 DELETE FROM pgredis_zset_members z
                  WHERE z.key_id = cur.key_id
-                   AND z.member IN (SELECT y.member FROM pgredis_zset_members y
-                                     WHERE y.key_id = cur.key_id
-                                     ORDER BY y.score DESC, y.member DESC LIMIT p_count)
+                   AND z.member = ANY (ARRAY(SELECT y.member FROM pgredis_zset_members y
+                                              WHERE y.key_id = cur.key_id
+                                              ORDER BY y.score DESC, y.member DESC LIMIT p_count))
                 RETURNING z.member, z.score)
             SELECT cur.key, d.member, d.score FROM d ORDER BY d.score DESC, d.member DESC;
         ELSE
@@ -545,9 +547,9 @@ BEGIN
             WITH d AS (
                 DELETE FROM pgredis_zset_members z
                  WHERE z.key_id = cur.key_id
-                   AND z.member IN (SELECT y.member FROM pgredis_zset_members y
-                                     WHERE y.key_id = cur.key_id
-                                     ORDER BY y.score, y.member LIMIT p_count)
+                   AND z.member = ANY (ARRAY(SELECT y.member FROM pgredis_zset_members y
+                                              WHERE y.key_id = cur.key_id
+                                              ORDER BY y.score, y.member LIMIT p_count))
                 RETURNING z.member, z.score)
             SELECT cur.key, d.member, d.score FROM d ORDER BY d.score, d.member;
         END IF;
