@@ -61,6 +61,12 @@ BEGIN
         IF added = 0 THEN
             RETURN 0;
         END IF;
+    ELSIF cardinality(p_fields) = 1 THEN
+        -- One field, the common case: a plain upsert, without the grouping below.
+        INSERT INTO pgredis_hash_fields (key_id, field, value)
+        VALUES (id, p_fields[1], p_values[1])
+        ON CONFLICT (key_id, field) DO UPDATE SET value = EXCLUDED.value
+        RETURNING CASE WHEN xmax = 0 THEN 1 ELSE 0 END INTO added;
     ELSE
         -- xmax = 0 tells an inserted row from an updated one.
         -- A field given twice keeps its first place and takes its last value, as in Redis.

@@ -133,6 +133,10 @@ CREATE FUNCTION pgredis_zadd(
     p_nx boolean, p_xx boolean, p_gt boolean, p_lt boolean, p_incr boolean,
     OUT added bigint, OUT changed bigint, OUT new_score float8)
 LANGUAGE plpgsql
+-- Its statements have the same good plan for every argument; left to choose, PostgreSQL kept
+-- planning the member CTE afresh on every call (its custom plan, knowing the array's length,
+-- looks cheaper than the generic one), which cost more than running it.
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     cur pgredis_keys;
@@ -172,10 +176,14 @@ BEGIN
             new_score := one.new_score;
         END LOOP;
     ELSE
+        -- Each member's old score is a scalar subquery, so one primary-key lookup per member
+        -- whatever the plan: as a join, a cached generic plan (kid unknown, the array's length
+        -- guessed) may hash all the key's members and cost O(size) per call.
         WITH cmp AS (
-            SELECT i.m, i.s + 0::float8 AS s, z.score AS old
+            SELECT i.m, i.s + 0::float8 AS s,
+                   (SELECT z.score FROM pgredis_zset_members z
+                     WHERE z.key_id = kid AND z.member = i.m) AS old
               FROM unnest(p_members, p_scores) AS i(m, s)
-              LEFT JOIN pgredis_zset_members z ON z.key_id = kid AND z.member = i.m
         ), todo AS (
             SELECT m, s, old IS NULL AS is_new FROM cmp
              WHERE CASE WHEN old IS NULL THEN NOT p_xx
@@ -239,9 +247,13 @@ CREATE TYPE pgredis_zrange AS (
 
 -- The members of the sorted set p_key_id (of p_size members) within range r, in order.
 -- Each branch is an index range scan that stops after what it returns.
+-- Generic plans always: every branch is an index range scan whatever the arguments, and a plan
+-- made for the arguments (which PostgreSQL may prefer, depending on the statistics) costs a
+-- planning per call, more than the scan.
 CREATE FUNCTION pgredis_zrange_rows(p_key_id bigint, p_size bigint, r pgredis_zrange)
 RETURNS TABLE (member bytea, score float8)
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     s bigint := r.start;
@@ -319,9 +331,10 @@ BEGIN
     IF cur.type <> 'zset' THEN
         PERFORM pgredis_fail('WRONGTYPE Operation against a key holding the wrong kind of value');
     END IF;
+    -- = ANY of an array, not IN: a hash semi-join could read every member of the key.
     DELETE FROM pgredis_zset_members
      WHERE key_id = cur.key_id
-       AND member IN (SELECT g.member FROM pgredis_zrange_rows(cur.key_id, cur.size, r) g);
+       AND member = ANY (ARRAY(SELECT g.member FROM pgredis_zrange_rows(cur.key_id, cur.size, r) g));
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n > 0 THEN
         PERFORM pgredis_zset_resize(p_db, p_key, cur.size - n);
@@ -503,7 +516,8 @@ $$;
 -- ZPOPMIN, ZPOPMAX and ZMPOP (and, later, their blocking forms): pops up to p_count members
 -- from the first of p_keys that holds a sorted set, lowest scores first (highest with p_max).
 -- A key of another type met before that is WRONGTYPE. Returns the key popped from with each
--- member and score, in pop order; no rows when every key is empty.
+-- member and score, in pop order; no rows when every key is empty. The members to delete are an
+-- array (= ANY), not an IN subquery, which a hash semi-join could answer by reading the whole key.
 CREATE FUNCTION pgredis_zpop(p_db integer, p_keys bytea[], p_count bigint, p_max boolean)
 RETURNS TABLE (key bytea, member bytea, score float8)
 LANGUAGE plpgsql
@@ -534,9 +548,9 @@ BEGIN
             WITH d AS (
                 DELETE FROM pgredis_zset_members z
                  WHERE z.key_id = cur.key_id
-                   AND z.member IN (SELECT y.member FROM pgredis_zset_members y
-                                     WHERE y.key_id = cur.key_id
-                                     ORDER BY y.score DESC, y.member DESC LIMIT p_count)
+                   AND z.member = ANY (ARRAY(SELECT y.member FROM pgredis_zset_members y
+                                              WHERE y.key_id = cur.key_id
+                                              ORDER BY y.score DESC, y.member DESC LIMIT p_count))
                 RETURNING z.member, z.score)
             SELECT cur.key, d.member, d.score FROM d ORDER BY d.score DESC, d.member DESC;
         ELSE
@@ -544,9 +558,9 @@ BEGIN
             WITH d AS (
                 DELETE FROM pgredis_zset_members z
                  WHERE z.key_id = cur.key_id
-                   AND z.member IN (SELECT y.member FROM pgredis_zset_members y
-                                     WHERE y.key_id = cur.key_id
-                                     ORDER BY y.score, y.member LIMIT p_count)
+                   AND z.member = ANY (ARRAY(SELECT y.member FROM pgredis_zset_members y
+                                              WHERE y.key_id = cur.key_id
+                                              ORDER BY y.score, y.member LIMIT p_count))
                 RETURNING z.member, z.score)
             SELECT cur.key, d.member, d.score FROM d ORDER BY d.score, d.member;
         END IF;

@@ -86,7 +86,9 @@ pub async fn field_len(
     Ok(row.get(1))
 }
 
-/// HMGET: each field's value, in the order asked, `None` for absent ones.
+/// HMGET: each field's value, in the order asked, `None` for absent ones. One primary-key probe
+/// per field: a scalar subquery, since a join lets a cached generic plan (key_id and the array's
+/// length unknown) hash every field of a big hash instead.
 pub async fn hmget(
     store: &Store,
     db: i32,
@@ -94,11 +96,10 @@ pub async fn hmget(
     fields: &[&[u8]],
 ) -> Result<Vec<Option<Bytes>>, CmdError> {
     const SQL: &str = "SELECT k.type = 'hash',
-                              ARRAY(SELECT f.value
+                              ARRAY(SELECT (SELECT f.value FROM pgredis_hash_fields f
+                                             WHERE k.type = 'hash' AND f.key_id = k.key_id
+                                               AND f.field = w.field)
                                       FROM unnest($3::bytea[]) WITH ORDINALITY AS w(field, n)
-                                      LEFT JOIN pgredis_hash_fields f
-                                             ON k.type = 'hash' AND f.key_id = k.key_id
-                                            AND f.field = w.field
                                      ORDER BY w.n)
                          FROM pgredis_keys k
                         WHERE k.db = $1 AND k.key = $2

@@ -48,7 +48,9 @@ pub async fn scard(store: &Store, db: i32, key: &[u8]) -> Result<i64, CmdError> 
 }
 
 /// SISMEMBER and SMISMEMBER: for each member, whether the set holds it (all false for an absent
-/// key). One primary-key probe per member.
+/// key). One primary-key probe per member: a scalar subquery, since PostgreSQL may turn an
+/// EXISTS into a hashed subplan that reads every member of a big set (a cached generic plan
+/// did, at 1,000,000 members: 4,400 buffers a call).
 pub async fn smismember(
     store: &Store,
     db: i32,
@@ -56,8 +58,9 @@ pub async fn smismember(
     members: &[Bytes],
 ) -> Result<Vec<bool>, CmdError> {
     const SQL: &str = "SELECT k.type = 'set',
-                              ARRAY(SELECT EXISTS (SELECT 1 FROM pgredis_set_members m
-                                                   WHERE m.key_id = k.key_id AND m.member = w.member)
+                              ARRAY(SELECT coalesce((SELECT true FROM pgredis_set_members m
+                                                      WHERE m.key_id = k.key_id
+                                                        AND m.member = w.member), false)
                                       FROM unnest($3::bytea[]) WITH ORDINALITY AS w(member, n)
                                      ORDER BY w.n)
                          FROM pgredis_keys k

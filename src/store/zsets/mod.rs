@@ -72,7 +72,9 @@ pub async fn score(
     })
 }
 
-/// ZMSCORE: the scores of several members, in order, `None` for absent ones.
+/// ZMSCORE: the scores of several members, in order, `None` for absent ones. One primary-key
+/// probe per member: a scalar subquery, since a join lets a cached generic plan (key_id and the
+/// array's length unknown) hash every member of a big set instead.
 pub async fn mscore(
     store: &Store,
     db: i32,
@@ -80,10 +82,9 @@ pub async fn mscore(
     members: &[Bytes],
 ) -> Result<Vec<Option<f64>>, CmdError> {
     const SQL: &str = "SELECT k.type::text,
-                              ARRAY(SELECT z.score
+                              ARRAY(SELECT (SELECT z.score FROM pgredis_zset_members z
+                                             WHERE z.key_id = k.key_id AND z.member = w.m)
                                       FROM unnest($3::bytea[]) WITH ORDINALITY AS w(m, n)
-                                      LEFT JOIN pgredis_zset_members z
-                                        ON z.key_id = k.key_id AND z.member = w.m
                                      ORDER BY w.n)
                          FROM pgredis_keys k
                         WHERE k.db = $1 AND k.key = $2
