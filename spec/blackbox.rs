@@ -3,7 +3,7 @@
 
 mod harness;
 
-use harness::{Client, Pgredis, Postgres, Redis};
+use harness::{Client, Pgredis, Postgres, Redis, sql};
 
 #[test]
 fn set_then_get_over_tcp() {
@@ -12,30 +12,6 @@ fn set_then_get_over_tcp() {
     let mut c = pgredis.client();
     assert_eq!(c.cmd(&["SET", "foo", "bar"]), "+OK\r\n");
     assert_eq!(c.cmd(&["GET", "foo"]), "$3\r\nbar\r\n");
-}
-
-/// Runs SQL on the test cluster and returns the first column of the first row, as text.
-/// (`Postgres::psql` looks for psql next to initdb, where Debian does not put it.)
-fn sql(postgres: &Postgres, query: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(&postgres.conn_str(), tokio_postgres::NoTls)
-                .await
-                .unwrap();
-        tokio::spawn(connection);
-        let messages = client.simple_query(query).await.unwrap();
-        messages
-            .iter()
-            .find_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
-                _ => None,
-            })
-            .unwrap_or_default()
-    })
 }
 
 /// Bit commands against another type, a key with a TTL and an expired key. The differential

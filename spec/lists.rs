@@ -8,33 +8,7 @@ mod harness;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use harness::{Client, Pgredis, Postgres, Redis};
-
-/// Runs SQL on the test cluster; the first column of every row as text, one row a line.
-fn sql(postgres: &Postgres, query: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(&postgres.conn_str(), tokio_postgres::NoTls)
-                .await
-                .unwrap();
-        tokio::spawn(connection);
-        let messages = client.simple_query(query).await.unwrap();
-        let rows: Vec<String> = messages
-            .iter()
-            .filter_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => {
-                    Some(row.get(0).unwrap_or("").to_string())
-                }
-                _ => None,
-            })
-            .collect();
-        rows.join("\n")
-    })
-}
+use harness::{Client, Pgredis, Postgres, Redis, sql};
 
 /// Lists whose items are not exactly at list_head .. list_head + size - 1, by key; empty when
 /// every list is sound.

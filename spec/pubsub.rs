@@ -9,7 +9,7 @@ use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use harness::{Pgredis, Postgres, encode, read_value};
+use harness::{Pgredis, Postgres, encode, read_value, sql};
 
 /// A subscriber's connection: sends commands, reads pushed messages one by one.
 struct Sub {
@@ -94,34 +94,6 @@ fn publish_numbered(p: &Pgredis, channel: &str, tag: &str, count: usize) {
         let reply = c.read_reply();
         assert_eq!(reply[0], b':', "{}", String::from_utf8_lossy(&reply));
     }
-}
-
-/// Runs SQL on the test cluster; the first column of every row as text, one row a line.
-fn sql(postgres: &Postgres, query: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(&postgres.conn_str(), tokio_postgres::NoTls)
-                .await
-                .unwrap();
-        tokio::spawn(connection);
-        let rows: Vec<String> = client
-            .simple_query(query)
-            .await
-            .unwrap()
-            .iter()
-            .filter_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => {
-                    Some(row.get(0).unwrap_or("").to_string())
-                }
-                _ => None,
-            })
-            .collect();
-        rows.join("\n")
-    })
 }
 
 fn instances(postgres: &Postgres, n: usize) -> Vec<Pgredis> {

@@ -6,7 +6,7 @@ mod harness;
 
 use std::collections::{HashMap, HashSet};
 
-use harness::{Client, Pgredis, Postgres};
+use harness::{Client, Pgredis, Postgres, sql};
 
 /// The strings of a reply that is an array (or RESP3 set) of bulk strings, or a single bulk.
 fn strings(reply: &str) -> Vec<String> {
@@ -41,31 +41,6 @@ fn fill(c: &mut Client, key: &str, prefix: &str, n: usize) -> HashSet<String> {
     args.extend(members.iter().map(String::as_str));
     assert_eq!(int(&c.cmd(&args)), n as i64);
     members.into_iter().collect()
-}
-
-/// Runs SQL on the test cluster; the first column of the first row as text.
-fn sql(postgres: &Postgres, query: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(&postgres.conn_str(), tokio_postgres::NoTls)
-                .await
-                .unwrap();
-        tokio::spawn(connection);
-        let messages = client.simple_query(query).await.unwrap();
-        messages
-            .iter()
-            .find_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => {
-                    Some(row.get(0).unwrap_or("").to_string())
-                }
-                _ => None,
-            })
-            .unwrap_or_default()
-    })
 }
 
 /// Checks SRANDMEMBER and SPOP on a set of `size` members: small sets are drawn from whole,

@@ -4,7 +4,7 @@
 
 mod harness;
 
-use harness::{Client, Pgredis, Postgres, Redis};
+use harness::{Client, Pgredis, Postgres, Redis, sql};
 
 /// Sends the same commands to Redis and pgredis and expects the same replies.
 fn same_replies(redis: &mut Client, pgredis: &mut Client, commands: &[&[&str]]) {
@@ -13,33 +13,6 @@ fn same_replies(redis: &mut Client, pgredis: &mut Client, commands: &[&[&str]]) 
         let actual = pgredis.cmd(command);
         assert_eq!(actual, expected, "{command:?}");
     }
-}
-
-/// Runs SQL on the test cluster; the first column of every row as text, one row a line.
-/// (tokio-postgres rather than psql, which need not sit next to initdb.)
-fn sql(postgres: &Postgres, query: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(&postgres.conn_str(), tokio_postgres::NoTls)
-                .await
-                .unwrap();
-        tokio::spawn(connection);
-        let messages = client.simple_query(query).await.unwrap();
-        let rows: Vec<String> = messages
-            .iter()
-            .filter_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => {
-                    Some(row.get(0).unwrap_or("").to_string())
-                }
-                _ => None,
-            })
-            .collect();
-        rows.join("\n")
-    })
 }
 
 /// Whether `key` in database 0 has a future expiry ("true"), none ("none"), or is "absent".

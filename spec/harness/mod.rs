@@ -589,3 +589,30 @@ impl Client {
 pub fn wait_for(what: &str, ready: impl FnMut() -> bool) {
     wait_until(what, ready)
 }
+
+/// Runs SQL on a test cluster and returns the first column of each row, one row per line (NULL as
+/// an empty string), for tests that look at or prepare what pgredis stores.
+pub fn sql(postgres: &Postgres, query: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) =
+            tokio_postgres::connect(&postgres.conn_str(), tokio_postgres::NoTls)
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        let messages = client.simple_query(query).await.unwrap();
+        let rows: Vec<String> = messages
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => {
+                    Some(row.get(0).unwrap_or("").to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        rows.join("\n")
+    })
+}
