@@ -16,6 +16,9 @@
 
 mod add;
 mod pop;
+
+/// ZMPOP's argument parsing, shared with BZMPOP.
+pub use pop::parse_zmpop;
 mod range;
 mod ranges;
 mod scan;

@@ -55,8 +55,9 @@ async fn zpop(ctx: &mut Ctx, mut args: Args, end: End) -> CmdResult {
     })
 }
 
-/// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
-pub async fn zmpop(ctx: &mut Ctx, mut args: Args) -> CmdResult {
+/// ZMPOP's arguments after the name (BZMPOP's after the timeout): `numkeys key [key ...] MIN | MAX
+/// [COUNT count]`, checked in Redis's order. Returns the keys, the end and the count.
+pub fn parse_zmpop(args: &mut Args) -> Result<(Vec<Bytes>, End, Option<i64>), CmdError> {
     let numkeys = string2ll(&args.next_bytes()?)
         .filter(|n| *n >= 1)
         .ok_or(CmdError::from(NUMKEYS_POSITIVE))?;
@@ -85,7 +86,13 @@ pub async fn zmpop(ctx: &mut Ctx, mut args: Args) -> CmdResult {
             return Err(SYNTAX.into());
         }
     }
-    let popped = sql::pop(&ctx.store, ctx.db, keys, count.unwrap_or(1), end).await?;
+    Ok((keys.to_vec(), end, count))
+}
+
+/// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
+pub async fn zmpop(ctx: &mut Ctx, mut args: Args) -> CmdResult {
+    let (keys, end, count) = parse_zmpop(&mut args)?;
+    let popped = sql::pop(&ctx.store, ctx.db, &keys, count.unwrap_or(1), end).await?;
     Ok(match popped {
         None => Reply::NilArray,
         Some(p) => Reply::Array(vec![Reply::Bulk(p.key), nested_pairs(p.members)]),
