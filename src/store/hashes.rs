@@ -35,6 +35,7 @@ pub async fn hset(
 ) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_hset($1, $2, $3, $4, $5)";
     let row = store
+        .write(db, key)
         .query_one(SQL, &[&db, &key, &fields, &values, &nx])
         .await?;
     Ok(row.get(0))
@@ -43,7 +44,11 @@ pub async fn hset(
 /// HDEL: how many of `fields` were removed.
 pub async fn hdel(store: &Store, db: i32, key: &[u8], fields: &[&[u8]]) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_hdel($1, $2, $3)";
-    Ok(store.query_one(SQL, &[&db, &key, &fields]).await?.get(0))
+    Ok(store
+        .write(db, key)
+        .query_one(SQL, &[&db, &key, &fields])
+        .await?
+        .get(0))
 }
 
 /// HGET: a field's value, `None` when the field or the key is absent.

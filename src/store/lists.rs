@@ -12,7 +12,7 @@
 use bytes::Bytes;
 use tokio_postgres::Row;
 
-use super::Store;
+use super::{Params, Store};
 use crate::cmd::CmdError;
 use crate::cmd::errors::{NOT_INTEGER, WRONGTYPE};
 
@@ -54,6 +54,7 @@ pub async fn push(
     const SQL: &str = "SELECT pgredis_list_push($1, $2, $3, $4, $5)";
     let values: Vec<&[u8]> = values.iter().map(|v| &v[..]).collect();
     let row = store
+        .write(db, key)
         .query_one(SQL, &[&db, &key, &values, &end.is_left(), &only_existing])
         .await?;
     Ok(row.get(0))
@@ -69,10 +70,12 @@ pub async fn pop(
     count: i64,
 ) -> Result<Option<(Bytes, Vec<Bytes>)>, CmdError> {
     const SQL: &str = "SELECT popped_key, popped FROM pgredis_list_pop($1, $2, $3, $4)";
-    let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    let row = store
-        .query_one(SQL, &[&db, &keys, &end.is_left(), &count])
-        .await?;
+    let slices: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+    let params: Params = &[&db, &slices, &end.is_left(), &count];
+    let row = match keys {
+        [key] => store.write(db, key).query_one(SQL, params).await?,
+        _ => store.query_one(SQL, params).await?,
+    };
     let Some(key) = row.get::<_, Option<Vec<u8>>>(0) else {
         return Ok(None);
     };

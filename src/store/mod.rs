@@ -14,6 +14,7 @@
 pub mod batch;
 pub mod bits;
 pub mod blocking;
+pub mod group;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -42,6 +43,26 @@ use crate::cmd::CmdError;
 
 /// How long a command waits for a pooled connection, or for a new one, before it gets an error.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections for batched and grouped statements, beside `--pool-size`: enough for the
+/// statements `batch` and `group` keep in flight at once.
+const GROUP_CONNECTIONS: usize = 12;
+
+fn new_pool(pg_config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
+    let manager = Manager::from_config(
+        pg_config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Ok(Pool::builder(manager)
+        .max_size(size.max(1))
+        .wait_timeout(Some(POOL_TIMEOUT))
+        .create_timeout(Some(POOL_TIMEOUT))
+        .recycle_timeout(Some(POOL_TIMEOUT))
+        .runtime(Runtime::Tokio1)
+        .build()?)
+}
 
 #[derive(Clone)]
 pub struct Store {
@@ -51,6 +72,8 @@ pub struct Store {
     pinned: Option<Arc<Mutex<TxConn>>>,
     /// Group execution of independent single-key commands (`batch`); none inside a transaction.
     batchers: Option<Arc<batch::Batchers>>,
+    /// Group commit of single-key writes (`group`); none inside a transaction.
+    committer: Option<Arc<group::Committer>>,
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
@@ -100,27 +123,23 @@ impl Store {
         let mut pg_config = tokio_postgres::Config::from_str(conn_str)?;
         pg_config.connect_timeout(POOL_TIMEOUT);
         pg_config.application_name("pgredis");
-        let manager = Manager::from_config(
-            pg_config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            .wait_timeout(Some(POOL_TIMEOUT))
-            .create_timeout(Some(POOL_TIMEOUT))
-            .recycle_timeout(Some(POOL_TIMEOUT))
-            .runtime(Runtime::Tokio1)
-            .build()?;
+        let pool = new_pool(&pg_config, pool_size)?;
+        // Batch and group statements get connections of their own, whose plans never depend on
+        // parameter values: their statements take arrays of any length, or are the same one-key
+        // writes every time, and planning them anew per batch cost several times running them.
+        let mut generic = pg_config.clone();
+        generic.options("-c plan_cache_mode=force_generic_plan");
+        let batch_pool = new_pool(&generic, GROUP_CONNECTIONS)?;
         let mut store = Store {
-            pool,
+            pool: batch_pool.clone(),
             pg_config,
             pinned: None,
             batchers: None,
+            committer: None,
         };
         store.batchers = Some(Arc::new(batch::Batchers::start(&store)));
+        store.committer = Some(group::Committer::start(batch_pool));
+        store.pool = pool;
         Ok(store)
     }
 
@@ -217,6 +236,24 @@ impl Store {
         match self.pinned {
             Some(_) => None,
             None => self.batchers.as_deref(),
+        }
+    }
+
+    /// The group committer; none inside a transaction, whose statements must run on its connection.
+    fn committer(&self) -> Option<&group::Committer> {
+        match self.pinned {
+            Some(_) => None,
+            None => self.committer.as_deref(),
+        }
+    }
+
+    /// A write whose whole work is one statement on `key`: outside a transaction it may share a
+    /// group commit with other clients' writes (`group`), inside one it runs on its connection.
+    pub fn write<'a>(&'a self, db: i32, key: &'a [u8]) -> group::Write<'a> {
+        group::Write {
+            store: self,
+            db,
+            key,
         }
     }
 

@@ -20,14 +20,22 @@ fn bytes_of(rows: Vec<tokio_postgres::Row>) -> Vec<Bytes> {
 pub async fn sadd(store: &Store, db: i32, key: &[u8], members: &[Bytes]) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_sadd($1, $2, $3)";
     let members = as_slices(members);
-    Ok(store.query_one(SQL, &[&db, &key, &members]).await?.get(0))
+    Ok(store
+        .write(db, key)
+        .query_one(SQL, &[&db, &key, &members])
+        .await?
+        .get(0))
 }
 
 /// SREM: how many of `members` were removed.
 pub async fn srem(store: &Store, db: i32, key: &[u8], members: &[Bytes]) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_srem($1, $2, $3)";
     let members = as_slices(members);
-    Ok(store.query_one(SQL, &[&db, &key, &members]).await?.get(0))
+    Ok(store
+        .write(db, key)
+        .query_one(SQL, &[&db, &key, &members])
+        .await?
+        .get(0))
 }
 
 /// SMOVE: 1 when `member` moved (or is in `src` when both keys are the same), else 0.

@@ -25,7 +25,10 @@ pub async fn incrby(store: &Store, db: i32, key: &[u8], by: i64) -> Result<i64, 
                                             THEN nextval('pgredis_key_id') ELSE k.key_id END,
                               version = nextval('pgredis_version')
                        RETURNING value";
-    let row = store.query_one(SQL, &[&db, &key, &by]).await?;
+    let row = store
+        .write(db, key)
+        .query_one(SQL, &[&db, &key, &by])
+        .await?;
     let value: &[u8] = row.get(0);
     string2ll(value).ok_or_else(|| CmdError::msg("ERR PostgreSQL: INCRBY stored a non-integer"))
 }

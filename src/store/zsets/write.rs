@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::super::Store;
+use super::super::{Params, Store};
 use crate::cmd::CmdError;
 
 /// ZADD's flags.
@@ -38,6 +38,7 @@ pub async fn add(
     let members: Vec<&[u8]> = pairs.iter().map(|(_, m)| &m[..]).collect();
     let scores: Vec<f64> = pairs.iter().map(|(s, _)| *s).collect();
     let row = store
+        .write(db, key)
         .query_one(
             SQL,
             &[
@@ -64,7 +65,11 @@ pub async fn add(
 pub async fn rem(store: &Store, db: i32, key: &[u8], members: &[Bytes]) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_zrem($1, $2, $3)";
     let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
-    Ok(store.query_one(SQL, &[&db, &key, &members]).await?.get(0))
+    Ok(store
+        .write(db, key)
+        .query_one(SQL, &[&db, &key, &members])
+        .await?
+        .get(0))
 }
 
 /// Which end a pop takes from.
@@ -92,10 +97,12 @@ pub async fn pop(
     end: End,
 ) -> Result<Option<Popped>, CmdError> {
     const SQL: &str = "SELECT key, member, score FROM pgredis_zpop($1, $2, $3, $4)";
-    let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    let rows = store
-        .query(SQL, &[&db, &keys, &count, &(end == End::Max)])
-        .await?;
+    let slices: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+    let params: Params = &[&db, &slices, &count, &(end == End::Max)];
+    let rows = match keys {
+        [key] => store.write(db, key).query(SQL, params).await?,
+        _ => store.query(SQL, params).await?,
+    };
     let Some(first) = rows.first() else {
         return Ok(None);
     };
