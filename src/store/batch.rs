@@ -30,12 +30,14 @@ use crate::cmd::CmdError;
 
 /// Most items one statement carries.
 const MAX_ITEMS: usize = 1024;
-/// Statements of one kind in flight at once; requests that arrive meanwhile queue up and form the
-/// next batch. More would add parallelism the two sides cannot use and make batches smaller.
-const IN_FLIGHT: usize = 4;
 
 /// One kind of batchable statement.
 pub trait Kind: Send + Sync + 'static {
+    /// Statements of this kind in flight at once; requests that arrive meanwhile queue up and
+    /// form the next batch. More would add parallelism the two sides cannot use and make batches
+    /// smaller (measured with auto/bench: reads do best with 2, writes, which wait for their WAL
+    /// flush, with 4).
+    const IN_FLIGHT: usize;
     type Item: Send + 'static;
     type Out: Send + Clone + 'static;
     /// Runs every item in one statement; the outputs come back in the items' order.
@@ -77,7 +79,7 @@ impl<K: Kind> Batcher<K> {
 
 /// Forms batches from whatever is queued whenever a statement slot is free.
 async fn collect<K: Kind>(store: Store, mut requests: mpsc::UnboundedReceiver<Request<K>>) {
-    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    let slots = Arc::new(Semaphore::new(K::IN_FLIGHT));
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
@@ -132,6 +134,7 @@ async fn run_group<K: Kind>(store: Store, group: Vec<Request<K>>) {
 pub struct Get;
 
 impl Kind for Get {
+    const IN_FLIGHT: usize = 2;
     type Item = (i32, Bytes);
     type Out = Option<(bool, Bytes)>;
 
@@ -157,6 +160,7 @@ impl Kind for Get {
 pub struct SetPlain;
 
 impl Kind for SetPlain {
+    const IN_FLIGHT: usize = 4;
     type Item = (i32, Bytes, Bytes);
     type Out = ();
 

@@ -51,6 +51,14 @@ pub async fn push(
     end: End,
     only_existing: bool,
 ) -> Result<i64, CmdError> {
+    if let [value] = values {
+        const SQL: &str = "SELECT pgredis_list_push_one($1, $2, $3, $4, $5)";
+        let row = store
+            .write(db, key)
+            .query_one(SQL, &[&db, &key, &&value[..], &end.is_left(), &only_existing])
+            .await?;
+        return Ok(row.get(0));
+    }
     const SQL: &str = "SELECT pgredis_list_push($1, $2, $3, $4, $5)";
     let values: Vec<&[u8]> = values.iter().map(|v| &v[..]).collect();
     let row = store
@@ -69,6 +77,15 @@ pub async fn pop(
     end: End,
     count: i64,
 ) -> Result<Option<(Bytes, Vec<Bytes>)>, CmdError> {
+    if let ([key], 1) = (keys, count) {
+        const SQL: &str = "SELECT pgredis_list_pop_one($1, $2, $3)";
+        let row = store
+            .write(db, key)
+            .query_one(SQL, &[&db, &&key[..], &end.is_left()])
+            .await?;
+        let popped: Option<Vec<u8>> = row.get(0);
+        return Ok(popped.map(|value| (key.clone(), vec![bytes(value)])));
+    }
     const SQL: &str = "SELECT popped_key, popped FROM pgredis_list_pop($1, $2, $3, $4)";
     let slices: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
     let params: Params = &[&db, &slices, &end.is_left(), &count];

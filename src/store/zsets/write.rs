@@ -33,6 +33,20 @@ pub async fn add(
     pairs: &[(f64, Bytes)],
     flags: AddFlags,
 ) -> Result<Added, CmdError> {
+    if let [(score, member)] = pairs
+        && flags == AddFlags::default()
+    {
+        const SQL: &str = "SELECT added, changed FROM pgredis_zadd_plain($1, $2, $3, $4)";
+        let row = store
+            .write(db, key)
+            .query_one(SQL, &[&db, &key, &&member[..], score])
+            .await?;
+        return Ok(Added {
+            added: row.get(0),
+            changed: row.get(1),
+            score: Some(*score),
+        });
+    }
     const SQL: &str = "SELECT added, changed, new_score
                          FROM pgredis_zadd($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     let members: Vec<&[u8]> = pairs.iter().map(|(_, m)| &m[..]).collect();
