@@ -158,6 +158,7 @@ pub async fn hincrby(
 ) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_hincrby($1, $2, $3, $4)";
     Ok(store
+        .write(db, key)
         .query_one(SQL, &[&db, &key, &field, &by])
         .await?
         .get(0))

@@ -55,7 +55,10 @@ pub async fn push(
         const SQL: &str = "SELECT pgredis_list_push_one($1, $2, $3, $4, $5)";
         let row = store
             .write(db, key)
-            .query_one(SQL, &[&db, &key, &&value[..], &end.is_left(), &only_existing])
+            .query_one(
+                SQL,
+                &[&db, &key, &&value[..], &end.is_left(), &only_existing],
+            )
             .await?;
         return Ok(row.get(0));
     }
@@ -201,7 +204,10 @@ pub async fn set(
     value: &[u8],
 ) -> Result<(), CmdError> {
     const SQL: &str = "SELECT pgredis_list_set($1, $2, $3, $4)";
-    store.execute(SQL, &[&db, &key, &index, &value]).await?;
+    store
+        .write(db, key)
+        .execute(SQL, &[&db, &key, &index, &value])
+        .await?;
     Ok(())
 }
 
@@ -216,6 +222,7 @@ pub async fn insert(
 ) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_list_insert($1, $2, $3, $4, $5)";
     let row = store
+        .write(db, key)
         .query_one(SQL, &[&db, &key, &before, &pivot, &value])
         .await?;
     Ok(row.get(0))
@@ -234,6 +241,7 @@ pub async fn remove(
     const SQL: &str = "SELECT pgredis_list_remove($1, $2, $3, $4, $5)";
     let from_tail = from == End::Right;
     let row = store
+        .write(db, key)
         .query_one(SQL, &[&db, &key, &limit, &from_tail, &value])
         .await?;
     Ok(row.get(0))
@@ -248,7 +256,10 @@ pub async fn trim(
     stop: i64,
 ) -> Result<(), CmdError> {
     const SQL: &str = "SELECT pgredis_list_trim($1, $2, $3, $4)";
-    store.execute(SQL, &[&db, &key, &start, &stop]).await?;
+    store
+        .write(db, key)
+        .execute(SQL, &[&db, &key, &start, &stop])
+        .await?;
     Ok(())
 }
 

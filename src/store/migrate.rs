@@ -20,7 +20,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (10, include_str!("../../migrations/0010_scripting.sql")),
     (11, include_str!("../../migrations/0011_pubsub.sql")),
     (12, include_str!("../../migrations/0012_blocking.sql")),
-    (13, include_str!("../../migrations/0013_single_element_writes.sql")),
+    (13, include_str!("../../migrations/0013_lean_writes.sql")),
 ];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {

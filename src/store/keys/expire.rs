@@ -40,6 +40,7 @@ pub async fn expire(
     };
     let Conditions { nx, xx, gt, lt } = conditions;
     let row = store
+        .write(db, key)
         .query_one(
             SQL,
             &[&db, &key, &ms, &relative, &nx, &xx, &gt, &lt, &command],
@@ -77,5 +78,5 @@ pub async fn persist(store: &Store, db: i32, key: &[u8]) -> Result<bool, CmdErro
     const SQL: &str = "UPDATE pgredis_keys
                           SET expires_at_ms = NULL, version = nextval('pgredis_version')
                         WHERE db = $1 AND key = $2 AND expires_at_ms > pgredis_now_ms()";
-    Ok(store.execute(SQL, &[&db, &key]).await? == 1)
+    Ok(store.write(db, key).execute(SQL, &[&db, &key]).await? == 1)
 }

@@ -54,7 +54,12 @@ pub async fn smove(
 /// SPOP: removes and returns up to `count` distinct random members.
 pub async fn spop(store: &Store, db: i32, key: &[u8], count: i64) -> Result<Vec<Bytes>, CmdError> {
     const SQL: &str = "SELECT pgredis_spop($1, $2, $3)";
-    Ok(bytes_of(store.query(SQL, &[&db, &key, &count]).await?))
+    Ok(bytes_of(
+        store
+            .write(db, key)
+            .query(SQL, &[&db, &key, &count])
+            .await?,
+    ))
 }
 
 /// SRANDMEMBER: `count` random members, distinct ones or independent draws that may repeat.

@@ -28,7 +28,10 @@ pub async fn append(store: &Store, db: i32, key: &[u8], value: &[u8]) -> Result<
                                             THEN nextval('pgredis_key_id') ELSE k.key_id END,
                               version = nextval('pgredis_version')
                        RETURNING octet_length(value)";
-    let row = store.query_one(SQL, &[&db, &key, &value]).await?;
+    let row = store
+        .write(db, key)
+        .query_one(SQL, &[&db, &key, &value])
+        .await?;
     Ok(row.get::<_, i32>(0) as i64)
 }
 
@@ -73,6 +76,7 @@ pub async fn setrange(
 ) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_setrange($1, $2, $3, $4)";
     Ok(store
+        .write(db, key)
         .query_one(SQL, &[&db, &key, &offset, &value])
         .await?
         .get(0))

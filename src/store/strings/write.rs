@@ -77,6 +77,7 @@ pub async fn set(
     let nx = condition == Condition::IfAbsent;
     let xx = condition == Condition::IfPresent;
     let row = store
+        .write(db, key)
         .query_one(
             SQL,
             &[
@@ -116,7 +117,11 @@ pub async fn setnx(store: &Store, db: i32, key: &[u8], value: &[u8]) -> Result<b
                               key_id = nextval('pgredis_key_id'),
                               version = nextval('pgredis_version')
                         WHERE k.expires_at_ms <= pgredis_now_ms()";
-    Ok(store.execute(SQL, &[&db, &key, &value]).await? == 1)
+    Ok(store
+        .write(db, key)
+        .execute(SQL, &[&db, &key, &value])
+        .await?
+        == 1)
 }
 
 /// SETEX and PSETEX: the value, expiring `ms` milliseconds from now (the database's now).
@@ -135,7 +140,10 @@ pub async fn setex(
                               key_id = CASE WHEN k.type = 'string' THEN k.key_id
                                             ELSE nextval('pgredis_key_id') END,
                               version = nextval('pgredis_version')";
-    store.execute(SQL, &[&db, &key, &value, &ms]).await?;
+    store
+        .write(db, key)
+        .execute(SQL, &[&db, &key, &value, &ms])
+        .await?;
     Ok(())
 }
 
@@ -153,7 +161,7 @@ pub async fn getdel(store: &Store, db: i32, key: &[u8]) -> Result<Option<Bytes>,
                                        'WRONGTYPE Operation against a key holding the wrong kind of value')::text::bytea
                                    ELSE value END
                          FROM cur";
-    let row = store.query_opt(SQL, &[&db, &key]).await?;
+    let row = store.write(db, key).query_opt(SQL, &[&db, &key]).await?;
     Ok(row
         .and_then(|r| r.get::<_, Option<Vec<u8>>>(0))
         .map(Bytes::from))
@@ -174,6 +182,7 @@ pub async fn getex(
     };
     let persist = expiry.is_none();
     let row = store
+        .write(db, key)
         .query_one(SQL, &[&db, &key, &persist, &expire_ms, &relative])
         .await?;
     Ok(row.get::<_, Option<Vec<u8>>>(0).map(Bytes::from))
