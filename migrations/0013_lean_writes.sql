@@ -1,8 +1,9 @@
 -- Lean forms of the commonest collection writes, for one element and no options: ZADD key score
--- member, RPOP/LPOP key. The general functions (pgredis_zadd, pgredis_list_pop) handle every
--- option and any number of members or keys with nested helpers and array statements; for one
--- element that machinery cost about twice the work itself (auto/bench). These do the same steps
--- with one statement each, and the same locking: the key's row first, then its elements.
+-- member, HSET key field value, LPUSH/RPUSH key value, LPOP/RPOP key. The general functions
+-- (pgredis_zadd, pgredis_hset, pgredis_list_push, pgredis_list_pop) handle every option and any
+-- number of members or keys with nested helpers and array statements; for one element that
+-- machinery cost up to twice the work itself (auto/bench). These do the same steps with one
+-- statement each, and the same locking: the key's row first, then its elements.
 
 -- ZADD key score member without flags: OUT added (1 when the member is new), OUT changed (1 when
 -- an existing member's score changed). Only a change bumps the version, as only a change signals
@@ -139,5 +140,46 @@ BEGIN
          WHERE db = p_db AND key = p_key;
     END IF;
     RETURN popped;
+END
+$$;
+
+-- HSET key field value with one pair: 1 when the field is new, else 0.
+CREATE FUNCTION pgredis_hset_one(p_db integer, p_key bytea, p_field bytea, p_value bytea)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    kid bigint;
+    kind pgredis_type;
+    expires bigint;
+    added bigint;
+BEGIN
+    LOOP
+        SELECT key_id, type, expires_at_ms INTO kid, kind, expires
+          FROM pgredis_keys WHERE db = p_db AND key = p_key FOR UPDATE;
+        IF FOUND AND expires IS NOT NULL AND expires <= pgredis_now_ms() THEN
+            DELETE FROM pgredis_keys WHERE db = p_db AND key = p_key;
+        ELSIF FOUND THEN
+            IF kind <> 'hash' THEN
+                PERFORM pgredis_fail('WRONGTYPE Operation against a key holding the wrong kind of value');
+            END IF;
+            EXIT;
+        END IF;
+        INSERT INTO pgredis_keys (db, key, type, size) VALUES (p_db, p_key, 'hash', 1)
+        ON CONFLICT DO NOTHING
+        RETURNING key_id INTO kid;
+        IF FOUND THEN
+            INSERT INTO pgredis_hash_fields (key_id, field, value) VALUES (kid, p_field, p_value);
+            RETURN 1;
+        END IF;
+        -- Another client created the key meanwhile: lock it and go again.
+    END LOOP;
+    -- xmax = 0 tells an inserted row from an updated one.
+    INSERT INTO pgredis_hash_fields (key_id, field, value) VALUES (kid, p_field, p_value)
+    ON CONFLICT (key_id, field) DO UPDATE SET value = EXCLUDED.value
+    RETURNING CASE WHEN xmax = 0 THEN 1 ELSE 0 END INTO added;
+    UPDATE pgredis_keys SET size = size + added, version = nextval('pgredis_version')
+     WHERE db = p_db AND key = p_key;
+    RETURN added;
 END
 $$;

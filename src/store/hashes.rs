@@ -33,6 +33,14 @@ pub async fn hset(
     values: &[&[u8]],
     nx: bool,
 ) -> Result<i64, CmdError> {
+    if let ([field], [value], false) = (fields, values, nx) {
+        const SQL: &str = "SELECT pgredis_hset_one($1, $2, $3, $4)";
+        let row = store
+            .write(db, key)
+            .query_one(SQL, &[&db, &key, field, value])
+            .await?;
+        return Ok(row.get(0));
+    }
     const SQL: &str = "SELECT pgredis_hset($1, $2, $3, $4, $5)";
     let row = store
         .write(db, key)
