@@ -43,8 +43,8 @@ use crate::cmd::CmdError;
 
 /// How long a command waits for a pooled connection, or for a new one, before it gets an error.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections for batched and grouped statements, beside `--pool-size`: enough for the
-/// statements `batch` and `group` keep in flight at once.
+/// Connections for batched and grouped statements, beside `--pool-size`: room for what `batch`
+/// (two GET and four SET statements) and `group` (four groups) keep in flight at once.
 const GROUP_CONNECTIONS: usize = 12;
 
 fn new_pool(pg_config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
