@@ -113,6 +113,13 @@ start_pgredis() { # name, database; sets port_<name> and pid_<name>
     printf -v "port_$1" %s "$port"
 }
 
+# After a load: VACUUM ANALYZE (what the load left for autovacuum would otherwise run during the
+# measurements), then a CHECKPOINT, so that writing out the loaded pages does not either.
+settle() { # database, [table]
+    sql "$1" -c "VACUUM ANALYZE ${2:-}"
+    sql "$1" -c "CHECKPOINT"
+}
+
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; } # pid
 
 # --- pgredis's statements, read from its source -------------------------------------------------
