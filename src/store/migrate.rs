@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (11, include_str!("../../migrations/0011_pubsub.sql")),
     (12, include_str!("../../migrations/0012_blocking.sql")),
     (13, include_str!("../../migrations/0013_lean_writes.sql")),
+    (14, include_str!("../../migrations/0014_fillfactor.sql")),
 ];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {
