@@ -50,6 +50,18 @@ pub async fn get(store: &Store, db: i32, key: &[u8]) -> Result<Option<Bytes>, Cm
 
 /// Values of many keys in one statement; `None` for absent keys and keys of other types.
 pub async fn mget(store: &Store, db: i32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>, CmdError> {
+    if let Some(batchers) = store.batchers() {
+        // One request of the GET batcher: its keys share a statement with other clients' GETs.
+        let items = keys.iter().map(|key| (db, key.clone())).collect();
+        let found = batchers.get.submit(items).await?;
+        return Ok(found
+            .into_iter()
+            .map(|value| match value {
+                Some((true, value)) => Some(value),
+                _ => None,
+            })
+            .collect());
+    }
     const SQL: &str = "SELECT k.value
                          FROM unnest($2::bytea[]) WITH ORDINALITY AS wanted(key, n)
                          LEFT JOIN pgredis_keys k
