@@ -186,8 +186,13 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
 
 /// The top-level command named `name`, in any case.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
-    let lower = std::str::from_utf8(name).ok()?.to_ascii_lowercase();
-    TABLE.get(lower.as_str()).copied()
+    // Command names are short: lower-case them on the stack, not in a String per request.
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    for (to, from) in lower.iter_mut().zip(name) {
+        *to = from.to_ascii_lowercase();
+    }
+    TABLE.get(std::str::from_utf8(lower).ok()?).copied()
 }
 
 /// The subcommand `sub` of a container command, in any case.
@@ -207,6 +212,9 @@ mod tests {
         for group in super::super::GROUPS {
             for cmd in group.iter() {
                 assert_eq!(cmd.name, cmd.name.to_ascii_lowercase());
+                assert!(cmd.name.len() <= 32, "lookup lower-cases at most 32 bytes");
+                let found = super::lookup(cmd.name.to_ascii_uppercase().as_bytes());
+                assert_eq!(found.map(|c| c.name), Some(cmd.name));
                 assert!(seen.insert(cmd.name), "{} twice", cmd.name);
                 for sub in cmd.subcommands {
                     assert!(
