@@ -7,9 +7,9 @@
 //! one of them; `atomically` then rolls back and runs the body again, so the client only ever sees
 //! an outcome some serial order would have produced.
 //!
-//! Inside the transaction each command runs under a savepoint (`execute_one`): a command that fails
-//! (WRONGTYPE raised by SQL, say) undoes only its own work, and the others still take effect, as in
-//! Redis.
+//! Inside the transaction each command runs under a savepoint (`execute_one`, `execute_queued`): a
+//! command that fails (WRONGTYPE raised by SQL, say) undoes only its own work, and the others still
+//! take effect, as in Redis.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -71,7 +71,38 @@ where
 /// Runs one command inside the open transaction under a savepoint, so that its failure undoes
 /// only its own work. A serialization conflict is returned as an error, for `atomically` to retry.
 pub async fn execute_one(ctx: &mut Ctx, argv: Vec<Bytes>) -> Result<Reply, CmdError> {
-    ctx.store.batch("SAVEPOINT pgredis_command").await?;
+    let reply = execute_in_savepoint(ctx, argv, "SAVEPOINT pgredis_command").await?;
+    if !matches!(reply, Reply::Error(_)) {
+        ctx.store.batch("RELEASE SAVEPOINT pgredis_command").await?;
+    }
+    Ok(reply)
+}
+
+/// EXEC's form of `execute_one`, one round trip cheaper per command: the savepoint stays after
+/// the command, and the next one releases it in the same message that sets its own
+/// (`after_another`); COMMIT releases the last. Only for commands run one after the other at the
+/// same level: a script's commands (`execute_one`) release theirs before the script ends, so the
+/// most recent savepoint is always the running command's.
+pub async fn execute_queued(
+    ctx: &mut Ctx,
+    argv: Vec<Bytes>,
+    after_another: bool,
+) -> Result<Reply, CmdError> {
+    let savepoint = match after_another {
+        true => "RELEASE SAVEPOINT pgredis_command; SAVEPOINT pgredis_command",
+        false => "SAVEPOINT pgredis_command",
+    };
+    execute_in_savepoint(ctx, argv, savepoint).await
+}
+
+/// Sets a savepoint with `savepoint`, runs the command, and rolls back to the savepoint when it
+/// failed (which keeps the savepoint).
+async fn execute_in_savepoint(
+    ctx: &mut Ctx,
+    argv: Vec<Bytes>,
+    savepoint: &str,
+) -> Result<Reply, CmdError> {
+    ctx.store.batch(savepoint).await?;
     let reply = execute(ctx, argv).await;
     match &reply {
         Reply::Error(text) if text == TX_CONFLICT => return Err(TX_CONFLICT.into()),
@@ -80,7 +111,7 @@ pub async fn execute_one(ctx: &mut Ctx, argv: Vec<Bytes>) -> Result<Reply, CmdEr
                 .batch("ROLLBACK TO SAVEPOINT pgredis_command")
                 .await?
         }
-        _ => ctx.store.batch("RELEASE SAVEPOINT pgredis_command").await?,
+        _ => {}
     }
     Ok(reply)
 }

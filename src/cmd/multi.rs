@@ -15,7 +15,7 @@
 
 use bytes::Bytes;
 
-use super::atomic::{atomically, execute_one};
+use super::atomic::{atomically, execute_queued};
 use super::errors::{self, CmdError};
 use super::table::*;
 use super::{Args, Ctx, resolve};
@@ -163,8 +163,8 @@ async fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult {
                 return Ok(Reply::NilArray);
             }
             let mut replies = Vec::with_capacity(queued.len());
-            for argv in queued {
-                replies.push(execute_one(ctx, argv).await?);
+            for (i, argv) in queued.into_iter().enumerate() {
+                replies.push(execute_queued(ctx, argv, i > 0).await?);
             }
             Ok(Reply::Array(replies))
         })
