@@ -49,6 +49,11 @@ pub struct Config {
     #[arg(long, env = "PGREDIS_POOL_SIZE", default_value_t = 32)]
     pub pool_size: usize,
 
+    /// Threads serving clients [default: half the CPU cores, at least 1]. PostgreSQL does most
+    /// of the work of every command: on a machine pgredis shares with it, leaving it cores pays.
+    #[arg(long, env = "PGREDIS_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
     /// Require clients to AUTH with this password.
     #[arg(long, env = "PGREDIS_REQUIREPASS")]
     pub requirepass: Option<String>,

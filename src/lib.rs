@@ -44,7 +44,14 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         Some(_) => None,
         None => Some(embedded::Embedded::start(&config.dir)?),
     };
-    let runtime = tokio::runtime::Runtime::new()?;
+    let threads = match config.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
     let result = runtime.block_on(serve(config, embedded.as_ref()));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if let Some(pg) = embedded {
