@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use tokio_postgres::types::ToSql;
 
-use super::super::Store;
+use super::super::{Params, Store};
 use super::{is_zset, scored_rows};
 use crate::cmd::CmdError;
 
@@ -190,7 +190,34 @@ pub async fn range(
         )
     });
     let fields = Fields::of(range);
-    let rows = store.query(&SQL, &fields.params(&db, &key)).await?;
+    let rows = match (&range.by, range.rev) {
+        (RangeBy::Score { min, max }, false) => {
+            // The commonest range (ZRANGEBYSCORE, ZRANGE BYSCORE) as one plain statement: the
+            // general function costs a plpgsql call and a SET of plan_cache_mode per call.
+            const SQL: &str = "SELECT k.type::text, z.member, z.score FROM pgredis_keys k
+                                 LEFT JOIN LATERAL (
+                                     SELECT z.member, z.score FROM pgredis_zset_members z
+                                      WHERE z.key_id = k.key_id AND z.score >= $3 AND z.score <= $5
+                                        AND (NOT $4 OR z.score > $3) AND (NOT $6 OR z.score < $5)
+                                      ORDER BY z.score, z.member OFFSET $7 LIMIT $8) z
+                                   ON k.type = 'zset'
+                                WHERE k.db = $1 AND k.key = $2
+                                  AND (k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms())
+                                ORDER BY z.score, z.member";
+            let params: Params = &[
+                &db,
+                &key,
+                &min.value,
+                &min.exclusive,
+                &max.value,
+                &max.exclusive,
+                &fields.offset,
+                &fields.limit,
+            ];
+            store.query(SQL, params).await?
+        }
+        _ => store.query(&SQL, &fields.params(&db, &key)).await?,
+    };
     if !is_zset(rows.first())? {
         return Ok(None);
     }
