@@ -11,7 +11,9 @@
 //! - `cmd`: the command table (`cmd::table`), argument parsing (`cmd::args`), the shared error
 //!   texts (`cmd::errors`), and one handler module per Redis type or area.
 //! - `store`: the SQL, one module per Redis type; schema and server-side functions live in
-//!   `migrations/`.
+//!   `migrations/`. Concurrent commands of many clients share round trips and commits there:
+//!   `store::batch` (GETs, plain SETs: one statement) and `store::group` (other single-key
+//!   writes: one transaction).
 //! - `notify`: Pub/Sub, keyspace notifications and key wake-ups across instances, through one
 //!   LISTENing PostgreSQL connection per instance.
 //! - `embedded`: the private PostgreSQL cluster used when no database URL is given.
