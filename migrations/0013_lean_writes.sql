@@ -1,12 +1,12 @@
 -- Lean forms of the commonest collection writes, for one element and no options: ZADD key score
--- member, HSET key field value, LPUSH/RPUSH key value, LPOP/RPOP key. The general functions
--- (pgredis_zadd, pgredis_hset, pgredis_list_push, pgredis_list_pop) handle every option and any
--- number of members or keys with nested helpers and array statements; for one element that
--- machinery cost up to twice the work itself (auto/bench). These do the same steps with one
--- statement each, and the same locking: the key's row first, then its elements. Each writes out
--- the "lock the key, drop it if expired, check its type, create it if absent" steps instead of
--- calling pgredis_lock_key: fewer nested calls are part of what makes them cheaper (measured as a
--- whole, not apart).
+-- member, HSET key field value, SADD key member, LPUSH/RPUSH key value, LPOP/RPOP key. The general
+-- functions (pgredis_zadd, pgredis_hset, pgredis_sadd, pgredis_list_push, pgredis_list_pop)
+-- handle every option and any number of members or keys with nested helpers and array
+-- statements; for one element that machinery cost up to twice the work itself (auto/bench).
+-- These do the same steps with one statement each, and the same locking: the key's row first,
+-- then its elements. Each writes out the "lock the key, drop it if expired, check its type,
+-- create it if absent" steps instead of calling pgredis_lock_key: fewer nested calls are part of
+-- what makes them cheaper (measured as a whole, not apart).
 
 -- ZADD key score member without flags: OUT added (1 when the member is new), OUT changed (1 when
 -- an existing member's score changed). Only a change bumps the version, as only a change signals
@@ -184,5 +184,45 @@ BEGIN
     UPDATE pgredis_keys SET size = size + added, version = nextval('pgredis_version')
      WHERE db = p_db AND key = p_key;
     RETURN added;
+END
+$$;
+
+-- SADD key member with one member: 1 when it is new, else 0 (and nothing changes).
+CREATE FUNCTION pgredis_sadd_one(p_db integer, p_key bytea, p_member bytea)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    kid bigint;
+    kind pgredis_type;
+    expires bigint;
+BEGIN
+    LOOP
+        SELECT key_id, type, expires_at_ms INTO kid, kind, expires
+          FROM pgredis_keys WHERE db = p_db AND key = p_key FOR UPDATE;
+        IF FOUND AND expires IS NOT NULL AND expires <= pgredis_now_ms() THEN
+            DELETE FROM pgredis_keys WHERE db = p_db AND key = p_key;
+        ELSIF FOUND THEN
+            IF kind <> 'set' THEN
+                PERFORM pgredis_fail('WRONGTYPE Operation against a key holding the wrong kind of value');
+            END IF;
+            EXIT;
+        END IF;
+        INSERT INTO pgredis_keys (db, key, type, size) VALUES (p_db, p_key, 'set', 1)
+        ON CONFLICT DO NOTHING
+        RETURNING key_id INTO kid;
+        IF FOUND THEN
+            INSERT INTO pgredis_set_members (key_id, member) VALUES (kid, p_member);
+            RETURN 1;
+        END IF;
+        -- Another client created the key meanwhile: lock it and go again.
+    END LOOP;
+    INSERT INTO pgredis_set_members (key_id, member) VALUES (kid, p_member) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    UPDATE pgredis_keys SET size = size + 1, version = nextval('pgredis_version')
+     WHERE db = p_db AND key = p_key;
+    RETURN 1;
 END
 $$;

@@ -18,6 +18,14 @@ fn bytes_of(rows: Vec<tokio_postgres::Row>) -> Vec<Bytes> {
 
 /// SADD: how many of `members` were new; one statement whatever their number.
 pub async fn sadd(store: &Store, db: i32, key: &[u8], members: &[Bytes]) -> Result<i64, CmdError> {
+    if let [member] = members {
+        const SQL: &str = "SELECT pgredis_sadd_one($1, $2, $3)";
+        return Ok(store
+            .write(db, key)
+            .query_one(SQL, &[&db, &key, &&member[..]])
+            .await?
+            .get(0));
+    }
     const SQL: &str = "SELECT pgredis_sadd($1, $2, $3)";
     let members = as_slices(members);
     Ok(store
