@@ -282,7 +282,7 @@ impl Write<'_> {
             return self.alone(&op, sql, params).await;
         };
         let (solo, position) = (baton.solo, baton.position);
-        let (own, solo, position) = {
+        let own = {
             // The baton must not outlive this block: later members wait for it, and the group
             // commits only after it went round.
             let baton = baton;
@@ -292,7 +292,7 @@ impl Write<'_> {
                 .expect("a group with a baton has its connection");
             // Preparing (the first time on this connection) is a round trip of its own: the
             // baton stays here until the statement itself is sent.
-            let own = match client.prepare_cached(sql).await {
+            match client.prepare_cached(sql).await {
                 Err(e) => {
                     drop(baton);
                     Err(e)
@@ -312,8 +312,7 @@ impl Write<'_> {
                         Poll::Pending => own.await,
                     }
                 }
-            };
-            (own, solo, position)
+            }
         };
         if solo {
             return match own {
