@@ -158,9 +158,6 @@ pub async fn block(ctx: &mut Ctx, pop: Pop, timeout_ms: u64) -> CmdResult {
     if ctx.store.in_transaction() || ctx.client.is_killed() {
         return Ok(pop.nothing());
     }
-    // When a wait ends without data (timeout, CLIENT UNBLOCK), Redis replies with the null
-    // array, BLMOVE included.
-    let mut unblock = ctx.client.block();
     let mut blocked = Blocked {
         client: &ctx.client,
         registered: None,
@@ -169,12 +166,15 @@ pub async fn block(ctx: &mut Ctx, pop: Pop, timeout_ms: u64) -> CmdResult {
     let waiter = watch.id() as i64;
     store::blocking::register(&ctx.store, &origin, waiter, ctx.db, &pop.keys()).await?;
     blocked.registered = Some((ctx.store.clone(), origin, waiter));
-    let mut look = Look::Registered;
+    if let Some(reply) = pop.look(&ctx.store, ctx.db, Look::Registered).await? {
+        return Ok(reply);
+    }
+    // Only now does the client wait in its key's queue, and only now does it count as blocked
+    // (INFO, CLIENT LIST, CLIENT UNBLOCK): until its look behind the barrier it could still take
+    // data ahead of clients that have waited longer. When a wait ends without data (timeout,
+    // CLIENT UNBLOCK), Redis replies with the null array, BLMOVE included.
+    let mut unblock = ctx.client.block();
     loop {
-        if let Some(reply) = pop.look(&ctx.store, ctx.db, look).await? {
-            return Ok(reply);
-        }
-        look = Look::Again;
         let timeout = async {
             match deadline {
                 Some(at) => tokio::time::sleep_until(at).await,
@@ -192,6 +192,9 @@ pub async fn block(ctx: &mut Ctx, pop: Pop, timeout_ms: u64) -> CmdResult {
             }
             _ = timeout => return Ok(Reply::NilArray),
             _ = watch.changed() => {}
+        }
+        if let Some(reply) = pop.look(&ctx.store, ctx.db, Look::Again).await? {
+            return Ok(reply);
         }
     }
 }
