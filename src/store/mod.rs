@@ -128,7 +128,12 @@ impl Store {
         // parameter values: their statements take arrays of any length, or are the same one-key
         // writes every time, and planning them anew per batch cost several times running them.
         let mut generic = pg_config.clone();
-        generic.options("-c plan_cache_mode=force_generic_plan");
+        let options = match pg_config.get_options() {
+            // Keep the user's own options (a search_path, say), which this must not replace.
+            Some(own) => format!("{own} -c plan_cache_mode=force_generic_plan"),
+            None => "-c plan_cache_mode=force_generic_plan".to_string(),
+        };
+        generic.options(&options);
         let batch_pool = new_pool(&generic, GROUP_CONNECTIONS)?;
         let mut store = Store {
             pool: batch_pool.clone(),
