@@ -2,6 +2,7 @@
 //! (locks source and destination, then sorts and writes), from `migrations/0008_hashes.sql`.
 
 use bytes::Bytes;
+use tokio_postgres::types::ToSql;
 
 use super::Store;
 use crate::cmd::CmdError;
@@ -60,30 +61,10 @@ pub async fn sort(
 ) -> Result<Vec<Option<Bytes>>, CmdError> {
     const SQL: &str = "SELECT pgredis_sort($1, $2, $3, $4, $5, $6, $7, $8, $9, false, $10, $11,
                                            $12, $13, $14, $15)";
-    let by = spec.by.as_ref().map(Pattern::columns);
-    let (kinds, prefixes, postfixes, fields) = gets(spec);
-    let row = store
-        .query_one(
-            SQL,
-            &[
-                &db,
-                &key,
-                &by.map(|b| b.0),
-                &by.map(|b| b.1),
-                &by.map(|b| b.2),
-                &by.and_then(|b| b.3),
-                &spec.dontsort,
-                &spec.alpha,
-                &spec.desc,
-                &spec.offset,
-                &spec.count,
-                &kinds,
-                &prefixes,
-                &postfixes,
-                &fields,
-            ],
-        )
-        .await?;
+    let options = Options::of(spec);
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&db, &key];
+    params.extend(options.params());
+    let row = store.query_one(SQL, &params).await?;
     let items: Vec<Option<Vec<u8>>> = row.get(0);
     Ok(items.into_iter().map(|v| v.map(Bytes::from)).collect())
 }
@@ -98,32 +79,53 @@ pub async fn sort_store(
 ) -> Result<i64, CmdError> {
     const SQL: &str = "SELECT pgredis_sort_store($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
                                                  $12, $13, $14, $15, $16)";
-    let by = spec.by.as_ref().map(Pattern::columns);
-    let (kinds, prefixes, postfixes, fields) = gets(spec);
-    let row = store
-        .query_one(
-            SQL,
-            &[
-                &db,
-                &key,
-                &dest,
-                &by.map(|b| b.0),
-                &by.map(|b| b.1),
-                &by.map(|b| b.2),
-                &by.and_then(|b| b.3),
-                &spec.dontsort,
-                &spec.alpha,
-                &spec.desc,
-                &spec.offset,
-                &spec.count,
-                &kinds,
-                &prefixes,
-                &postfixes,
-                &fields,
-            ],
-        )
-        .await?;
-    Ok(row.get(0))
+    let options = Options::of(spec);
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&db, &key, &dest];
+    params.extend(options.params());
+    Ok(store.query_one(SQL, &params).await?.get(0))
+}
+
+/// A SORT's options as the parameters both SQL functions take after their keys: BY's pattern,
+/// the flags, LIMIT, and the GET patterns.
+struct Options<'a> {
+    by_kind: Option<i32>,
+    by_prefix: Option<&'a [u8]>,
+    by_postfix: Option<&'a [u8]>,
+    by_field: Option<&'a [u8]>,
+    spec: &'a SortSpec,
+    gets: GetColumns<'a>,
+}
+
+impl<'a> Options<'a> {
+    fn of(spec: &'a SortSpec) -> Options<'a> {
+        let by = spec.by.as_ref().map(Pattern::columns);
+        Options {
+            by_kind: by.map(|b| b.0),
+            by_prefix: by.map(|b| b.1),
+            by_postfix: by.map(|b| b.2),
+            by_field: by.and_then(|b| b.3),
+            spec,
+            gets: gets(spec),
+        }
+    }
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 13] {
+        [
+            &self.by_kind,
+            &self.by_prefix,
+            &self.by_postfix,
+            &self.by_field,
+            &self.spec.dontsort,
+            &self.spec.alpha,
+            &self.spec.desc,
+            &self.spec.offset,
+            &self.spec.count,
+            &self.gets.0,
+            &self.gets.1,
+            &self.gets.2,
+            &self.gets.3,
+        ]
+    }
 }
 
 type GetColumns<'a> = (
