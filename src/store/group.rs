@@ -234,7 +234,8 @@ enum Output {
 pub struct Write<'a> {
     pub(super) store: &'a Store,
     pub(super) db: i32,
-    pub(super) key: &'a [u8],
+    /// `None`: never grouped (a write of several keys).
+    pub(super) key: Option<&'a [u8]>,
 }
 
 impl Write<'_> {
@@ -273,10 +274,10 @@ impl Write<'_> {
     }
 
     async fn run(&self, op: Op, sql: &str, params: Params<'_>) -> Result<Output, CmdError> {
-        let Some(committer) = self.store.committer() else {
+        let (Some(committer), Some(key)) = (self.store.committer(), self.key) else {
             return self.alone(&op, sql, params).await;
         };
-        let (group, baton) = committer.join(self.db, self.key);
+        let (group, baton) = committer.join(self.db, key);
         let Ok(baton) = baton.await else {
             drop(group);
             return self.alone(&op, sql, params).await;

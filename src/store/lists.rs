@@ -12,7 +12,7 @@
 use bytes::Bytes;
 use tokio_postgres::Row;
 
-use super::{Params, Store};
+use super::Store;
 use crate::cmd::CmdError;
 use crate::cmd::errors::{NOT_INTEGER, WRONGTYPE};
 
@@ -91,11 +91,10 @@ pub async fn pop(
     }
     const SQL: &str = "SELECT popped_key, popped FROM pgredis_list_pop($1, $2, $3, $4)";
     let slices: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    let params: Params = &[&db, &slices, &end.is_left(), &count];
-    let row = match keys {
-        [key] => store.write(db, key).query_one(SQL, params).await?,
-        _ => store.query_one(SQL, params).await?,
-    };
+    let row = store
+        .write_keys(db, keys)
+        .query_one(SQL, &[&db, &slices, &end.is_left(), &count])
+        .await?;
     let Some(key) = row.get::<_, Option<Vec<u8>>>(0) else {
         return Ok(None);
     };

@@ -34,6 +34,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio_postgres::types::ToSql;
@@ -258,7 +259,20 @@ impl Store {
         group::Write {
             store: self,
             db,
-            key,
+            key: Some(key),
+        }
+    }
+
+    /// A write whose whole work is one statement on `keys`: it may share a group commit only when
+    /// there is one key, since a group orders its members by their one key.
+    pub fn write_keys<'a>(&'a self, db: i32, keys: &'a [Bytes]) -> group::Write<'a> {
+        group::Write {
+            store: self,
+            db,
+            key: match keys {
+                [key] => Some(key),
+                _ => None,
+            },
         }
     }
 

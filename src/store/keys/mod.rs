@@ -9,7 +9,7 @@ pub mod scan;
 
 use bytes::Bytes;
 
-use super::{Params, Store};
+use super::Store;
 use crate::cmd::CmdError;
 
 /// Deletes the live keys among `keys` and returns how many there were. Expired ones are removed
@@ -23,11 +23,10 @@ pub async fn del(store: &Store, db: i32, keys: &[Bytes]) -> Result<i64, CmdError
                                                   OR expires_at_ms > pgredis_now_ms())
                          FROM gone";
     let slices: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    let params: Params = &[&db, &slices];
-    let row = match keys {
-        [key] => store.write(db, key).query_one(SQL, params).await?,
-        _ => store.query_one(SQL, params).await?,
-    };
+    let row = store
+        .write_keys(db, keys)
+        .query_one(SQL, &[&db, &slices])
+        .await?;
     Ok(row.get(0))
 }
 
@@ -37,12 +36,8 @@ pub async fn exists(store: &Store, db: i32, keys: &[Bytes]) -> Result<i64, CmdEr
                          FROM unnest($2::bytea[]) AS wanted(key)
                          JOIN pgredis_keys k ON k.db = $1 AND k.key = wanted.key
                         WHERE k.expires_at_ms IS NULL OR k.expires_at_ms > pgredis_now_ms()";
-    let slices: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    let params: Params = &[&db, &slices];
-    let row = match keys {
-        [key] => store.write(db, key).query_one(SQL, params).await?,
-        _ => store.query_one(SQL, params).await?,
-    };
+    let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+    let row = store.query_one(SQL, &[&db, &keys]).await?;
     Ok(row.get(0))
 }
 

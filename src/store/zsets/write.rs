@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::super::{Params, Store};
+use super::super::Store;
 use crate::cmd::CmdError;
 
 /// ZADD's flags.
@@ -112,11 +112,10 @@ pub async fn pop(
 ) -> Result<Option<Popped>, CmdError> {
     const SQL: &str = "SELECT key, member, score FROM pgredis_zpop($1, $2, $3, $4)";
     let slices: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    let params: Params = &[&db, &slices, &count, &(end == End::Max)];
-    let rows = match keys {
-        [key] => store.write(db, key).query(SQL, params).await?,
-        _ => store.query(SQL, params).await?,
-    };
+    let rows = store
+        .write_keys(db, keys)
+        .query(SQL, &[&db, &slices, &count, &(end == End::Max)])
+        .await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
