@@ -95,7 +95,8 @@ start_redis() { # name, extra redis-server arguments...; sets port_<name>
     shift
     port=$(free_port)
     mkdir -p "$tmp/$name"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --dir "$tmp/$name" "$@" \
+    redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$tmp/$port.sock" --save '' \
+        --dir "$tmp/$name" "$@" \
         >"$tmp/$name/log" 2>&1 &
     started_pids+=($!)
     wait_for_ping "$port"
@@ -105,7 +106,8 @@ start_redis() { # name, extra redis-server arguments...; sets port_<name>
 start_pgredis() { # name, database; sets port_<name> and pid_<name>
     local port
     port=$(free_port)
-    PGREDIS_LOG_LEVEL=warn ./target/release/pgredis server --port "$port" --database "$(dsn "$2")" \
+    PGREDIS_LOG_LEVEL=warn ./target/release/pgredis server --port "$port" \
+        --unixsocket "$tmp/$port.sock" --database "$(dsn "$2")" \
         >"$tmp/$1.log" 2>&1 &
     started_pids+=($!)
     printf -v "pid_$1" %s "$!"
@@ -257,11 +259,22 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; } # si
 
 # One redis-benchmark run: "ops/s p50 p99" (ms), or "error <text>" when the server answered an
 # error, the run failed, or it did not finish within LIMIT seconds.
+# redis-benchmark's arguments to reach the server on PORT over $transport: "unix" (its socket,
+# $tmp/PORT.sock, as pgbench reaches PostgreSQL) or "tcp" (127.0.0.1).
+server_at() { # port
+    if [ "$transport" = unix ]; then
+        echo "-s $tmp/$1.sock"
+    else
+        echo "-h 127.0.0.1 -p $1"
+    fi
+}
+
 rb_once() { # port, clients, pipeline, range, requests, limit, command...
     local port=$1 c=$2 p=$3 r=$4 n=$5 limit=$6 out
     shift 6
     : >"$tmp/rb.err"
-    out=$(timeout "$limit" redis-benchmark -h 127.0.0.1 -p "$port" -c "$c" -P "$p" -r "$r" -n "$n" \
+    # shellcheck disable=SC2046 # server_at's words
+    out=$(timeout "$limit" redis-benchmark $(server_at "$port") -c "$c" -P "$p" -r "$r" -n "$n" \
         --csv "$@" 2>"$tmp/rb.err" | tail -1 | tr -d '"') || true
     if grep -qa 'Error' "$tmp/rb.err" || [ -z "$out" ] || [[ $out == test,* ]]; then
         if grep -qa 'Error' "$tmp/rb.err"; then

@@ -503,3 +503,59 @@ fn time_config_and_immutable_parameters() {
         "0"
     );
 }
+
+/// --unixsocket: clients on the socket get the same service as on TCP; CLIENT LIST shows them
+/// as Redis does (the path with port 0, flag U); a file left at the path is replaced, the
+/// socket gets --unixsocketperm's mode and is removed at shutdown.
+#[test]
+fn unix_socket_clients() {
+    use std::io::{BufReader, Write};
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixStream;
+
+    let postgres = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pgredis.sock");
+    std::fs::write(&path, "left by an earlier run").unwrap();
+    let shown = path.display().to_string();
+    let mut pgredis = Pgredis::start_with(
+        &postgres.conn_str(),
+        &["--unixsocket", &shown, "--unixsocketperm", "700"],
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+
+    let stream = UnixStream::connect(&path).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut call = |args: &[&[u8]]| {
+        writer.write_all(&harness::encode(args)).unwrap();
+        let mut out = Vec::new();
+        harness::read_value(&mut reader, &mut out).unwrap();
+        out
+    };
+    assert_eq!(call(&[b"SET", b"k\x00\xff", b"v\r\n\xfe"]), b"+OK\r\n");
+    assert_eq!(call(&[b"GET", b"k\x00\xff"]), b"$4\r\nv\r\n\xfe\r\n");
+    let info = String::from_utf8(call(&[b"CLIENT", b"INFO"])).unwrap();
+    assert!(
+        info.contains(&format!(" addr={shown}:0 laddr={shown}:0 ")),
+        "{info}"
+    );
+    assert!(info.contains(" flags=U "), "{info}");
+    let config = call(&[b"CONFIG", b"GET", b"unixsocket*"]);
+    let expected = format!(
+        "*4\r\n${}\r\nunixsocket\r\n${}\r\n{shown}\r\n$14\r\nunixsocketperm\r\n$3\r\n700\r\n",
+        "unixsocket".len(),
+        shown.len()
+    );
+    assert_eq!(String::from_utf8_lossy(&config), expected);
+
+    let mut tcp = pgredis.client();
+    assert_eq!(tcp.call(&[b"GET", b"k\x00\xff"]), b"$4\r\nv\r\n\xfe\r\n");
+    let list = tcp.cmd(&["CLIENT", "LIST"]);
+    assert!(list.contains(" flags=U "), "{list}");
+    assert!(list.contains(" flags=N "), "{list}");
+
+    assert!(pgredis.terminate().success());
+    assert!(!path.exists(), "the socket is removed at shutdown");
+}

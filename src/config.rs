@@ -32,6 +32,14 @@ pub struct Config {
     #[arg(long, env = "PGREDIS_PORT", default_value_t = 6379)]
     pub port: u16,
 
+    /// Also listen on this Unix socket (a file left there is replaced; removed at shutdown).
+    #[arg(long, env = "PGREDIS_UNIXSOCKET")]
+    pub unixsocket: Option<PathBuf>,
+
+    /// Permissions of the Unix socket, in octal as in Redis (700, 770...) [default: the umask's].
+    #[arg(long, env = "PGREDIS_UNIXSOCKETPERM", value_parser = parse_octal_mode)]
+    pub unixsocketperm: Option<u32>,
+
     /// PostgreSQL connection string (postgres://user:pass@host:port/db or "host=... dbname=...").
     /// Without it, pgredis runs its own PostgreSQL cluster in --dir.
     #[arg(long, env = "DATABASE_URL")]
@@ -61,4 +69,12 @@ pub struct Config {
     /// Log level: error, warn, info, debug (each command and reply) or trace.
     #[arg(long, env = "PGREDIS_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+}
+
+/// A file mode in octal, at most 777.
+fn parse_octal_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text, 8)
+        .ok()
+        .filter(|mode| *mode <= 0o777)
+        .ok_or_else(|| format!("'{text}' is not an octal mode between 0 and 777"))
 }

@@ -11,32 +11,60 @@
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::watch;
 
 use crate::cmd::{self, Ctx};
 use crate::notify::mailbox::Mailbox;
 use crate::resp::parse::DEFAULT_MAX_BULK;
 use crate::resp::{Parsed, Parser, Protocol, Reply};
-use crate::state::State;
+use crate::state::{Endpoint, State};
 
-pub async fn serve(stream: TcpStream, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
-    let (Ok(addr), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
+/// The client socket: TCP or Unix.
+trait Stream: AsyncRead + AsyncWrite + Unpin {}
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for S {}
+
+pub async fn serve_tcp(stream: TcpStream, state: Arc<State>, shutdown: watch::Receiver<bool>) {
+    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
         return;
     };
     let _ = stream.set_nodelay(true);
-    let client = state.register_client(addr, local);
+    serve(stream, Endpoint::Tcp { peer, local }, state, shutdown).await
+}
+
+pub async fn serve_unix(stream: UnixStream, state: Arc<State>, shutdown: watch::Receiver<bool>) {
+    let path = state
+        .config
+        .unixsocket
+        .as_ref()
+        .map(|p| p.display().to_string());
+    serve(
+        stream,
+        Endpoint::Unix(path.unwrap_or_default()),
+        state,
+        shutdown,
+    )
+    .await
+}
+
+async fn serve(
+    stream: impl Stream,
+    endpoint: Endpoint,
+    state: Arc<State>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let client = state.register_client(endpoint);
     let id = client.id;
     let mut ctx = Ctx::new(state.clone(), client);
     if let Err(e) = run(stream, &mut ctx, &mut shutdown).await {
-        tracing::debug!("client {id} ({addr}): {e}");
+        tracing::debug!("client {id} ({}): {e}", ctx.client.addr);
     }
     state.unregister_client(id);
 }
 
 async fn run(
-    mut stream: TcpStream,
+    mut stream: impl Stream,
     ctx: &mut Ctx,
     shutdown: &mut watch::Receiver<bool>,
 ) -> std::io::Result<()> {
@@ -155,7 +183,7 @@ async fn run(
 async fn execute(
     ctx: &mut Ctx,
     argv: Vec<Bytes>,
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     input: &mut BytesMut,
 ) -> Reply {
     let client = ctx.client.clone();

@@ -76,18 +76,30 @@ async fn serve(config: Config, embedded: Option<&embedded::Embedded>) -> anyhow:
         .await
         .with_context(|| format!("preparing the schema in {location}"))?;
     tokio::spawn(store::sweeper::run(store.clone()));
-    let listener = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
+    let mut config = config;
+    let tcp = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
         .await
         .with_context(|| format!("listening on {}:{}", config.bind, config.port))?;
+    let mut listening = tcp.local_addr()?.to_string();
+    // CONFIG GET port and INFO's tcp_port give the port actually taken (--port 0 picks one).
+    config.port = tcp.local_addr()?.port();
+    let unix = match &config.unixsocket {
+        Some(path) => {
+            let listener = server::bind_unix(path, config.unixsocketperm)
+                .with_context(|| format!("listening on {}", path.display()))?;
+            listening += &format!(" and {}", path.display());
+            Some(listener)
+        }
+        None => None,
+    };
     tracing::info!(
-        "pgredis {} ready: listening on {}, data in PostgreSQL ({location})",
+        "pgredis {} ready: listening on {listening}, data in PostgreSQL ({location})",
         env!("CARGO_PKG_VERSION"),
-        listener.local_addr()?
     );
     let state = Arc::new(State::new(config, store, location));
     notify::listener::start(state.clone()).await;
     tokio::spawn(cmd::blocking::backstop(state.clone()));
-    server::run(listener, state).await
+    server::run(tcp, unix, state).await
 }
 
 /// A connection URL without its password, for logs.

@@ -93,9 +93,9 @@ impl State {
     }
 
     /// Registers a new connection and returns its CLIENT INFO record.
-    pub fn register_client(&self, addr: SocketAddr, local: SocketAddr) -> Arc<ClientInfo> {
+    pub fn register_client(&self, endpoint: Endpoint) -> Arc<ClientInfo> {
         let id = self.next_client_id.fetch_add(1, Ordering::Relaxed);
-        let info = Arc::new(ClientInfo::new(id, addr, local));
+        let info = Arc::new(ClientInfo::new(id, endpoint));
         self.clients.lock().unwrap().insert(id, info.clone());
         self.stats
             .connections_received
@@ -127,11 +127,24 @@ impl State {
     }
 }
 
+/// Where a client connected from, and to.
+pub enum Endpoint {
+    Tcp {
+        peer: SocketAddr,
+        local: SocketAddr,
+    },
+    /// Through the Unix socket at this path.
+    Unix(String),
+}
+
 /// What CLIENT LIST and CLIENT INFO show of one connection.
 pub struct ClientInfo {
     pub id: u64,
-    pub addr: SocketAddr,
-    pub local: SocketAddr,
+    /// The client's address and the server's, as CLIENT LIST shows them (a Unix socket's are
+    /// its path with port 0, as in Redis).
+    pub addr: String,
+    pub local: String,
+    pub unix: bool,
     pub created: Instant,
     pub details: Mutex<ClientDetails>,
     /// Set while the client waits in a blocking command: CLIENT UNBLOCK ends the wait through it.
@@ -162,11 +175,16 @@ pub struct ClientDetails {
 }
 
 impl ClientInfo {
-    fn new(id: u64, addr: SocketAddr, local: SocketAddr) -> ClientInfo {
+    fn new(id: u64, endpoint: Endpoint) -> ClientInfo {
+        let (addr, local, unix) = match endpoint {
+            Endpoint::Tcp { peer, local } => (peer.to_string(), local.to_string(), false),
+            Endpoint::Unix(path) => (format!("{path}:0"), format!("{path}:0"), true),
+        };
         ClientInfo {
             id,
             addr,
             local,
+            unix,
             created: Instant::now(),
             details: Mutex::new(ClientDetails {
                 resp: 2,
@@ -268,7 +286,12 @@ impl ClientInfo {
             text(&d.name),
             age,
             idle,
-            if self.is_blocked() { "b" } else { "N" },
+            match (self.is_blocked(), self.unix) {
+                (false, false) => "N",
+                (false, true) => "U",
+                (true, false) => "b",
+                (true, true) => "bU",
+            },
             d.db,
             d.last_command,
             d.resp,

@@ -314,11 +314,11 @@ impl KillFilter {
             && self
                 .addr
                 .as_ref()
-                .is_none_or(|a| a == client.addr.to_string().as_bytes())
+                .is_none_or(|a| a == client.addr.as_bytes())
             && self
                 .laddr
                 .as_ref()
-                .is_none_or(|a| a == client.local.to_string().as_bytes())
+                .is_none_or(|a| a == client.local.as_bytes())
     }
 }
 

@@ -37,6 +37,8 @@ pub enum Default {
     Bind,
     Dir,
     Requirepass,
+    UnixSocket,
+    UnixSocketPerm,
 }
 
 pub struct Param {
@@ -134,7 +136,12 @@ pub const PARAMS: &[Param] = &[
     p("daemonize", Kind::Bool, "no").immutable(),
     p("protected-mode", Kind::Bool, "yes"),
     p("io-threads", Kind::Int(1, 128), "1").immutable(),
-    p("unixsocket", Kind::Text, "").immutable(),
+    p("unixsocket", Kind::Text, "")
+        .from(Default::UnixSocket)
+        .immutable(),
+    p("unixsocketperm", Kind::Text, "0")
+        .from(Default::UnixSocketPerm)
+        .immutable(),
     p("cluster-enabled", Kind::Bool, "no").immutable(),
     p("slowlog-log-slower-than", Kind::Int(-1, i64::MAX), "10000"),
     p("slowlog-max-len", LONG, "128"),
@@ -209,6 +216,13 @@ pub fn value(state: &State, param: &Param) -> String {
             .display()
             .to_string(),
         Default::Requirepass => unreachable!("answered above"),
+        Default::UnixSocket => state
+            .config
+            .unixsocket
+            .as_ref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default(),
+        Default::UnixSocketPerm => format!("{:o}", state.config.unixsocketperm.unwrap_or(0)),
     }
 }
 

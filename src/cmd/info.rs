@@ -119,7 +119,7 @@ fn fields(ctx: &Ctx, section: &str, keyspace: &[store::server::DbStats]) -> Vec<
             add("process_id", std::process::id().to_string());
             add("process_supervised", "no".into());
             add("run_id", state.run_id.clone());
-            add("tcp_port", ctx.client.local.port().to_string());
+            add("tcp_port", state.config.port.to_string());
             add("server_time_usec", now.as_micros().to_string());
             add("uptime_in_seconds", uptime.to_string());
             add("uptime_in_days", (uptime / 86400).to_string());
