@@ -71,6 +71,9 @@ fn postgres_down_means_error_replies_and_back_means_service() {
     let mut pgredis = Pgredis::start(&postgres.conn_str());
     let mut c = pgredis.client();
     assert_eq!(c.cmd(&["SET", "k", "before"]), "+OK\r\n");
+    // HGET runs on the connections reads share (store::shared): opened now, broken below.
+    assert_eq!(c.cmd(&["HSET", "h", "f", "v"]), ":1\r\n");
+    assert_eq!(c.cmd(&["HGET", "h", "f"]), "$1\r\nv\r\n");
     postgres.psql("CHECKPOINT");
 
     postgres.stop();
@@ -80,6 +83,7 @@ fn postgres_down_means_error_replies_and_back_means_service() {
         &["SET", "k", "during"],
         &["DEL", "k"],
         &["MGET", "k", "j"],
+        &["HGET", "h", "f"],
     ] {
         let reply = c.cmd(args);
         assert!(reply.starts_with("-ERR "), "{args:?} -> {reply:?}");
@@ -94,6 +98,7 @@ fn postgres_down_means_error_replies_and_back_means_service() {
     assert_eq!(until_ok(&mut c, &["GET", "k"]), "$6\r\nbefore\r\n");
     assert_eq!(c.cmd(&["SET", "k", "after"]), "+OK\r\n");
     assert_eq!(fresh.cmd(&["GET", "k"]), "$5\r\nafter\r\n");
+    assert_eq!(until_ok(&mut fresh, &["HGET", "h", "f"]), "$1\r\nv\r\n");
 
     // A crash-like restart in one go, with clients connected throughout.
     postgres.psql("CHECKPOINT");
@@ -101,6 +106,7 @@ fn postgres_down_means_error_replies_and_back_means_service() {
     assert_eq!(until_ok(&mut fresh, &["GET", "k"]), "$5\r\nafter\r\n");
     assert_eq!(c.cmd(&["SET", "k", "restarted"]), "+OK\r\n");
     assert_eq!(pgredis.client().cmd(&["GET", "k"]), "$9\r\nrestarted\r\n");
+    assert_eq!(until_ok(&mut c, &["HGET", "h", "f"]), "$1\r\nv\r\n");
     assert!(pgredis.alive());
 }
 

@@ -209,3 +209,37 @@ fn bulks(reply: &str) -> Vec<Option<&str>> {
     }
     out
 }
+
+/// Reads of one key share a few connections (store::shared) while writes commit in groups:
+/// under concurrent writers on both instances, a client that has its reply to a write reads
+/// that write back at once, on either instance, and never an older value.
+#[test]
+fn reads_on_shared_connections_see_every_acknowledged_write() {
+    const WRITERS: usize = 8;
+    const ROUNDS: usize = 150;
+    let postgres = Postgres::start();
+    let instances = [
+        Pgredis::start(&postgres.conn_str()),
+        Pgredis::start(&postgres.conn_str()),
+    ];
+    std::thread::scope(|scope| {
+        for w in 0..WRITERS {
+            let (mine, other) = (&instances[w % 2], &instances[(w + 1) % 2]);
+            scope.spawn(move || {
+                let (mut writer, mut reader) = (mine.client(), other.client());
+                let (hash, zset) = (format!("h{w}"), format!("z{w}"));
+                for round in 0..ROUNDS {
+                    let value = round.to_string();
+                    writer.cmd(&["HSET", &hash, "f", &value]);
+                    writer.cmd(&["ZADD", &zset, &value, "m"]);
+                    let expected = format!("${}\r\n{value}\r\n", value.len());
+                    assert_eq!(reader.cmd(&["HGET", &hash, "f"]), expected);
+                    assert_eq!(writer.cmd(&["HGET", &hash, "f"]), expected);
+                    assert_eq!(reader.cmd(&["ZSCORE", &zset, "m"]), expected);
+                    let range = reader.cmd(&["ZRANGEBYSCORE", &zset, &value, &value]);
+                    assert_eq!(range, "*1\r\n$1\r\nm\r\n");
+                }
+            });
+        }
+    });
+}

@@ -125,7 +125,11 @@ async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
         .commands_processed
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let events = crate::notify::keyspace::before(ctx, cmd, &argv);
+    // A read of one key is one short statement at a time: it can share a connection
+    // (`store::shared`). Inside MULTI or a script the store runs it in the transaction instead.
+    ctx.store.share_reads = cmd.has(table::READONLY) && cmd.keys == (1, 1, 1);
     let reply = (cmd.handler)(ctx, Args::new(argv, start)).await;
+    ctx.store.share_reads = false;
     if let (Some(events), Ok(reply)) = (events, &reply) {
         events.emit(ctx, reply).await;
     }

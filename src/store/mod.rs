@@ -24,6 +24,7 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod shared;
 pub mod sort;
 pub mod strings;
 pub mod sweeper;
@@ -75,6 +76,11 @@ pub struct Store {
     batchers: Option<Arc<batch::Batchers>>,
     /// Group commit of single-key writes (`group`); none inside a transaction.
     committer: Option<Arc<group::Committer>>,
+    /// Connections that single-key reads share (`shared`).
+    shared: Arc<shared::SharedReads>,
+    /// Set by `cmd::dispatch` while a single-key read command runs: its queries (outside a
+    /// transaction) go to the shared connections.
+    pub share_reads: bool,
 }
 
 /// A connection for one statement: from the pool, or the pinned one of an open transaction.
@@ -138,6 +144,8 @@ impl Store {
         let batch_pool = new_pool(&generic, GROUP_CONNECTIONS)?;
         let mut store = Store {
             pool: batch_pool.clone(),
+            shared: Arc::new(shared::SharedReads::new(pg_config.clone())),
+            share_reads: false,
             pg_config,
             pinned: None,
             batchers: None,
@@ -288,6 +296,9 @@ impl Store {
     }
 
     pub async fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, CmdError> {
+        if self.share_reads && self.pinned.is_none() {
+            return self.shared.query(sql, params).await;
+        }
         let mut attempt = 0;
         loop {
             let (conn, stmt) = self.statement(sql).await?;
@@ -299,6 +310,13 @@ impl Store {
     }
 
     pub async fn query_opt(&self, sql: &str, params: Params<'_>) -> Result<Option<Row>, CmdError> {
+        if self.share_reads && self.pinned.is_none() {
+            let mut rows = self.shared.query(sql, params).await?;
+            return match rows.len() {
+                0 | 1 => Ok(rows.pop()),
+                n => Err(unexpected_rows(n)),
+            };
+        }
         let mut attempt = 0;
         loop {
             let (conn, stmt) = self.statement(sql).await?;
@@ -310,6 +328,13 @@ impl Store {
     }
 
     pub async fn query_one(&self, sql: &str, params: Params<'_>) -> Result<Row, CmdError> {
+        if self.share_reads && self.pinned.is_none() {
+            let mut rows = self.shared.query(sql, params).await?;
+            return match rows.len() {
+                1 => Ok(rows.pop().expect("one row")),
+                n => Err(unexpected_rows(n)),
+            };
+        }
         let mut attempt = 0;
         loop {
             let (conn, stmt) = self.statement(sql).await?;
@@ -373,6 +398,11 @@ impl From<tokio_postgres::Error> for CmdError {
             "ERR PostgreSQL is unavailable: {e}"
         )))
     }
+}
+
+/// A statement gave more rows than its caller expects (or none where it needs one).
+fn unexpected_rows(n: usize) -> CmdError {
+    CmdError::msg(format!("ERR PostgreSQL: unexpected number of rows ({n})"))
 }
 
 /// A stable 64-bit hash of a key in a database (FNV-1a), used for advisory locks: the same on
