@@ -24,7 +24,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (14, include_str!("../../migrations/0014_fillfactor.sql")),
     (
         15,
-        include_str!("../../migrations/0015_list_update_first.sql"),
+        include_str!("../../migrations/0015_update_first.sql"),
     ),
 ];
 

@@ -1,8 +1,10 @@
--- LPUSH/RPUSH of one value and LPOP/RPOP without a count try one UPDATE of the key's row first:
--- it finds the row, checks its type and expiry, locks it and writes the new length in one step,
--- where SELECT ... FOR UPDATE and then UPDATE wrote the row twice (a lock, then a new version)
--- and looked it up twice. Only when that finds nothing to update (no list there, an expired
--- key, another type, or a pop that empties the list) do they take 0013's way, unchanged.
+-- LPUSH/RPUSH of one value, LPOP/RPOP without a count and HSET of one field try one UPDATE of the
+-- key's row first: it finds the row, checks its type and expiry, locks it and writes the new
+-- length in one step, where SELECT ... FOR UPDATE and then UPDATE wrote the row twice (a lock,
+-- then a new version) and looked it up twice. Only when that finds nothing to update (no such
+-- key, an expired one, another type, or a pop that empties the list) do they take 0013's way,
+-- unchanged. HSET counts the field as new; when it was not, a second UPDATE takes the count back
+-- (under the lock the first one took, so no other client sees the difference).
 -- Under READ COMMITTED the UPDATE re-checks its conditions on the newest row version once it
 -- holds the lock, so a concurrent change of the key is seen as FOR UPDATE saw it.
 
@@ -109,5 +111,58 @@ BEGIN
          WHERE db = p_db AND key = p_key;
     END IF;
     RETURN popped;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pgredis_hset_one(p_db integer, p_key bytea, p_field bytea, p_value bytea)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    kid bigint;
+    kind pgredis_type;
+    expires bigint;
+    added bigint;
+BEGIN
+    UPDATE pgredis_keys SET size = size + 1, version = nextval('pgredis_version')
+     WHERE db = p_db AND key = p_key AND type = 'hash'
+       AND (expires_at_ms IS NULL OR expires_at_ms > pgredis_now_ms())
+    RETURNING key_id INTO kid;
+    IF FOUND THEN
+        -- xmax = 0 tells an inserted row from an updated one.
+        INSERT INTO pgredis_hash_fields (key_id, field, value) VALUES (kid, p_field, p_value)
+        ON CONFLICT (key_id, field) DO UPDATE SET value = EXCLUDED.value
+        RETURNING CASE WHEN xmax = 0 THEN 1 ELSE 0 END INTO added;
+        IF added = 0 THEN
+            UPDATE pgredis_keys SET size = size - 1 WHERE db = p_db AND key = p_key;
+        END IF;
+        RETURN added;
+    END IF;
+    LOOP
+        SELECT key_id, type, expires_at_ms INTO kid, kind, expires
+          FROM pgredis_keys WHERE db = p_db AND key = p_key FOR UPDATE;
+        IF FOUND AND expires IS NOT NULL AND expires <= pgredis_now_ms() THEN
+            DELETE FROM pgredis_keys WHERE db = p_db AND key = p_key;
+        ELSIF FOUND THEN
+            IF kind <> 'hash' THEN
+                PERFORM pgredis_fail('WRONGTYPE Operation against a key holding the wrong kind of value');
+            END IF;
+            EXIT;
+        END IF;
+        INSERT INTO pgredis_keys (db, key, type, size) VALUES (p_db, p_key, 'hash', 1)
+        ON CONFLICT DO NOTHING
+        RETURNING key_id INTO kid;
+        IF FOUND THEN
+            INSERT INTO pgredis_hash_fields (key_id, field, value) VALUES (kid, p_field, p_value);
+            RETURN 1;
+        END IF;
+        -- Another client created the key meanwhile: lock it and go again.
+    END LOOP;
+    INSERT INTO pgredis_hash_fields (key_id, field, value) VALUES (kid, p_field, p_value)
+    ON CONFLICT (key_id, field) DO UPDATE SET value = EXCLUDED.value
+    RETURNING CASE WHEN xmax = 0 THEN 1 ELSE 0 END INTO added;
+    UPDATE pgredis_keys SET size = size + added, version = nextval('pgredis_version')
+     WHERE db = p_db AND key = p_key;
+    RETURN added;
 END
 $$;
