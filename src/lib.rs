@@ -4,7 +4,8 @@
 //!
 //! A request travels top to bottom, and each layer knows only the one below it:
 //!
-//! - `server`: the accept loop and graceful shutdown.
+//! - `server`: the accept loops (TCP, and a Unix socket with `--unixsocket`) and graceful
+//!   shutdown.
 //! - `conn`: one connection; reads, parses every complete request, runs them in order, and
 //!   writes all replies with one flush.
 //! - `resp`: the protocol, without I/O: request parsing and reply encoding (RESP2 and RESP3).
@@ -12,8 +13,9 @@
 //!   texts (`cmd::errors`), and one handler module per Redis type or area.
 //! - `store`: the SQL, one module per Redis type; schema and server-side functions live in
 //!   `migrations/`. Concurrent commands of many clients share round trips and commits there:
-//!   `store::batch` (GETs, plain SETs: one statement) and `store::group` (other single-key
-//!   writes: one transaction).
+//!   `store::batch` (GETs, plain SETs: one statement), `store::group` (other single-key
+//!   writes: one transaction) and `store::shared` (other single-key reads: pipelined on a few
+//!   shared connections).
 //! - `notify`: Pub/Sub, keyspace notifications and key wake-ups across instances, through one
 //!   LISTENing PostgreSQL connection per instance.
 //! - `embedded`: the private PostgreSQL cluster used when no database URL is given.
