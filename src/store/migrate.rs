@@ -22,10 +22,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (12, include_str!("../../migrations/0012_blocking.sql")),
     (13, include_str!("../../migrations/0013_lean_writes.sql")),
     (14, include_str!("../../migrations/0014_fillfactor.sql")),
-    (
-        15,
-        include_str!("../../migrations/0015_update_first.sql"),
-    ),
+    (15, include_str!("../../migrations/0015_update_first.sql")),
 ];
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {
