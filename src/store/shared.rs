@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio_postgres::{Client, NoTls, Row, Statement};
 
-use super::Params;
+use super::{POOL_TIMEOUT, Params};
 use crate::cmd::CmdError;
 
 /// Connections shared by reads: enough to keep the cores busy, few enough that each carries
@@ -99,7 +99,14 @@ impl SharedReads {
         if let Some(shared) = open(slot) {
             return Ok(shared);
         }
-        let _connecting = slot.connecting.lock().await;
+        // Callers that wait here while another connects wait as long as the pool lets a
+        // command wait for a connection, not for every connection attempt queued before them.
+        let Ok(_connecting) = tokio::time::timeout(POOL_TIMEOUT, slot.connecting.lock()).await
+        else {
+            return Err(CmdError::msg(
+                "ERR PostgreSQL is unavailable: timed out waiting for a connection",
+            ));
+        };
         if let Some(shared) = open(slot) {
             return Ok(shared);
         }
