@@ -136,6 +136,18 @@ async fn dispatch(ctx: &mut Ctx, argv: Vec<Bytes>) -> CmdResult {
     reply
 }
 
+/// Whether `dispatch` would do nothing around a command but run it: the client may run commands,
+/// nothing queues them (MULTI) or refuses them (subscribed mode, a running script's BUSY), and no
+/// keyspace event follows them. `pipeline` runs its batched GETs and SETs only then; a check
+/// added to `dispatch` belongs here too.
+pub(crate) fn runs_plainly(ctx: &Ctx) -> bool {
+    (ctx.authenticated || !ctx.state.auth_required())
+        && !ctx.multi.is_open()
+        && !ctx.pubsub.subscribed()
+        && ctx.state.pubsub.keyspace_flags() == 0
+        && !scripting::busy::any_running()
+}
+
 /// The table entry for a request that passes the checks Redis makes before running (or queuing)
 /// it, in Redis's order: the command exists, its arity fits, the client is authenticated.
 fn admit(ctx: &Ctx, argv: &[Bytes]) -> Result<(&'static Command, usize), CmdError> {

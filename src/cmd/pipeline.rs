@@ -29,14 +29,7 @@ pub fn run_kind(ctx: &Ctx, argv: &[Bytes]) -> Option<RunKind> {
         3 if argv[0].eq_ignore_ascii_case(b"set") => RunKind::Set,
         _ => return None,
     };
-    // Everything `dispatch` would check or do around these two commands must be moot here.
-    let plain = (ctx.authenticated || !ctx.state.auth_required())
-        && !ctx.multi.is_open()
-        && !ctx.pubsub.subscribed()
-        && ctx.state.pubsub.keyspace_flags() == 0
-        && ctx.store.batchers().is_some()
-        && !super::scripting::busy::any_running();
-    plain.then_some(kind)
+    (super::runs_plainly(ctx) && ctx.store.batchers().is_some()).then_some(kind)
 }
 
 /// Runs a run of requests of one kind as one batcher request; one reply per request, in order.
