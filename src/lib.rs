@@ -70,7 +70,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     result
 }
 
-async fn serve(config: Config, embedded: Option<&embedded::Embedded>) -> anyhow::Result<()> {
+async fn serve(mut config: Config, embedded: Option<&embedded::Embedded>) -> anyhow::Result<()> {
     let (conn_str, location) = match (&config.database, embedded) {
         (Some(url), _) => (url.clone(), redact_url(url)),
         (None, Some(pg)) => (
@@ -84,7 +84,6 @@ async fn serve(config: Config, embedded: Option<&embedded::Embedded>) -> anyhow:
         .await
         .with_context(|| format!("preparing the schema in {location}"))?;
     tokio::spawn(store::sweeper::run(store.clone()));
-    let mut config = config;
     let tcp = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
         .await
         .with_context(|| format!("listening on {}:{}", config.bind, config.port))?;

@@ -247,23 +247,11 @@ impl Write<'_> {
     }
 
     pub async fn query_one(self, sql: &str, params: Params<'_>) -> Result<Row, CmdError> {
-        let mut rows = self.query(sql, params).await?;
-        match rows.len() {
-            1 => Ok(rows.pop().expect("one row")),
-            n => Err(CmdError::msg(format!(
-                "ERR PostgreSQL: expected one row, got {n}"
-            ))),
-        }
+        super::one_row(self.query(sql, params).await?)
     }
 
     pub async fn query_opt(self, sql: &str, params: Params<'_>) -> Result<Option<Row>, CmdError> {
-        let mut rows = self.query(sql, params).await?;
-        match rows.len() {
-            0 | 1 => Ok(rows.pop()),
-            n => Err(CmdError::msg(format!(
-                "ERR PostgreSQL: expected at most one row, got {n}"
-            ))),
-        }
+        super::at_most_one_row(self.query(sql, params).await?)
     }
 
     pub async fn execute(self, sql: &str, params: Params<'_>) -> Result<u64, CmdError> {

@@ -284,6 +284,11 @@ impl Store {
         }
     }
 
+    /// The shared read connections, while a single-key read command runs outside a transaction.
+    fn shared_reads(&self) -> Option<&shared::SharedReads> {
+        (self.share_reads && self.pinned.is_none()).then_some(&*self.shared)
+    }
+
     /// Whether statements run inside an open transaction.
     pub fn in_transaction(&self) -> bool {
         self.pinned.is_some()
@@ -296,8 +301,8 @@ impl Store {
     }
 
     pub async fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, CmdError> {
-        if self.share_reads && self.pinned.is_none() {
-            return self.shared.query(sql, params).await;
+        if let Some(shared) = self.shared_reads() {
+            return shared.query(sql, params).await;
         }
         let mut attempt = 0;
         loop {
@@ -310,12 +315,8 @@ impl Store {
     }
 
     pub async fn query_opt(&self, sql: &str, params: Params<'_>) -> Result<Option<Row>, CmdError> {
-        if self.share_reads && self.pinned.is_none() {
-            let mut rows = self.shared.query(sql, params).await?;
-            return match rows.len() {
-                0 | 1 => Ok(rows.pop()),
-                n => Err(unexpected_rows(n)),
-            };
+        if let Some(shared) = self.shared_reads() {
+            return at_most_one_row(shared.query(sql, params).await?);
         }
         let mut attempt = 0;
         loop {
@@ -328,12 +329,8 @@ impl Store {
     }
 
     pub async fn query_one(&self, sql: &str, params: Params<'_>) -> Result<Row, CmdError> {
-        if self.share_reads && self.pinned.is_none() {
-            let mut rows = self.shared.query(sql, params).await?;
-            return match rows.len() {
-                1 => Ok(rows.pop().expect("one row")),
-                n => Err(unexpected_rows(n)),
-            };
+        if let Some(shared) = self.shared_reads() {
+            return one_row(shared.query(sql, params).await?);
         }
         let mut attempt = 0;
         loop {
@@ -400,9 +397,24 @@ impl From<tokio_postgres::Error> for CmdError {
     }
 }
 
-/// A statement gave more rows than its caller expects (or none where it needs one).
-fn unexpected_rows(n: usize) -> CmdError {
-    CmdError::msg(format!("ERR PostgreSQL: unexpected number of rows ({n})"))
+/// The one row a statement must return.
+fn one_row(mut rows: Vec<Row>) -> Result<Row, CmdError> {
+    match rows.len() {
+        1 => Ok(rows.pop().expect("one row")),
+        n => Err(CmdError::msg(format!(
+            "ERR PostgreSQL: expected one row, got {n}"
+        ))),
+    }
+}
+
+/// The row, if any, of a statement that returns at most one.
+fn at_most_one_row(mut rows: Vec<Row>) -> Result<Option<Row>, CmdError> {
+    match rows.len() {
+        0 | 1 => Ok(rows.pop()),
+        n => Err(CmdError::msg(format!(
+            "ERR PostgreSQL: expected at most one row, got {n}"
+        ))),
+    }
 }
 
 /// A stable 64-bit hash of a key in a database (FNV-1a), used for advisory locks: the same on

@@ -14,11 +14,11 @@
 //!
 //! A connection that broke is replaced on next use, as the pool does.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use deadpool_postgres::ClientWrapper;
+use tokio_postgres::{NoTls, Row};
 
 use super::{POOL_TIMEOUT, Params};
 use crate::cmd::CmdError;
@@ -34,16 +34,11 @@ pub struct SharedReads {
 
 #[derive(Default)]
 struct Slot {
-    conn: Mutex<Option<Arc<Shared>>>,
+    /// The connection, with the same statement cache as the pool's (`prepare_cached`).
+    conn: Mutex<Option<Arc<ClientWrapper>>>,
     /// Held while connecting, so that one caller connects and the others wait for it.
     connecting: tokio::sync::Mutex<()>,
     in_flight: AtomicUsize,
-}
-
-/// One shared connection and the statements prepared on it.
-struct Shared {
-    client: Client,
-    statements: Mutex<HashMap<String, Statement>>,
 }
 
 /// A read in flight on a slot; counted until dropped.
@@ -71,30 +66,16 @@ impl SharedReads {
             .expect("at least one slot");
         slot.in_flight.fetch_add(1, Ordering::Relaxed);
         let _busy = Busy(slot);
-        let shared = self.connection(slot).await?;
-        let cached = shared.statements.lock().unwrap().get(sql).cloned();
-        let statement = match cached {
-            Some(statement) => statement,
-            None => {
-                let statement = shared.client.prepare(sql).await?;
-                shared
-                    .statements
-                    .lock()
-                    .unwrap()
-                    .insert(sql.to_string(), statement.clone());
-                statement
-            }
-        };
-        Ok(shared.client.query(&statement, params).await?)
+        let client = self.connection(slot).await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client.query(&statement, params).await?)
     }
 
     /// The slot's connection, opened (again) when it has none or it broke.
-    async fn connection(&self, slot: &Slot) -> Result<Arc<Shared>, CmdError> {
+    async fn connection(&self, slot: &Slot) -> Result<Arc<ClientWrapper>, CmdError> {
         let open = |slot: &Slot| {
             let conn = slot.conn.lock().unwrap();
-            conn.as_ref()
-                .filter(|shared| !shared.client.is_closed())
-                .cloned()
+            conn.as_ref().filter(|client| !client.is_closed()).cloned()
         };
         if let Some(shared) = open(slot) {
             return Ok(shared);
@@ -111,16 +92,13 @@ impl SharedReads {
             return Ok(shared);
         }
         let (client, connection) = self.config.connect(NoTls).await?;
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!("shared read connection ended: {e}");
             }
         });
-        let shared = Arc::new(Shared {
-            client,
-            statements: Mutex::new(HashMap::new()),
-        });
-        *slot.conn.lock().unwrap() = Some(shared.clone());
-        Ok(shared)
+        let client = Arc::new(ClientWrapper::new(client, task));
+        *slot.conn.lock().unwrap() = Some(client.clone());
+        Ok(client)
     }
 }
